@@ -164,8 +164,39 @@ def _zoo(args):
             shipped = "pretrained" if preset["weights"] else "architecture"
             print(f"{name:26s} {preset['task']:14s} "
                   f"{preset['parameters'] / 1e6:5.1f}M  {shipped}")
+    elif args.action == "pack":
+        return _zoo_pack(args)
     else:
         print(json.dumps(zoo.describe(args.name), indent=1))
+    return 0
+
+
+def _zoo_pack(args):
+    """Writes a trained run's weights and vocabularies for shipping under a
+    preset name and prints the preset entries (with sha256) and metrics."""
+    import glob
+    import json
+    import os
+
+    from keras_s2s import zoo
+
+    zoo.describe(args.name)  # an unknown name fails here, listing the names
+    model = _load_model(args.run)
+    entry = zoo.save_for_zoo(model, args.into, args.name)
+    # The shipped files must load into the preset's architecture as is.
+    weights = os.path.join(args.into, entry["weights"]["file"])
+    vocab = {side: os.path.join(args.into, v["file"])
+             for side, v in entry["vocab"].items()}
+    zoo.load(args.name, weights=weights,
+             source_tokenizer=vocab.get("source"),
+             target_tokenizer=vocab.get("target"))
+    metrics = {}
+    for path in sorted(glob.glob(os.path.join(args.run, "test_*.json"))):
+        with open(path) as f:
+            metrics[os.path.basename(path)[5:-5]] = json.load(f)
+    entry["metrics"] = metrics
+    entry["size_mb"] = round(os.path.getsize(weights) / 2**20, 1)
+    print(json.dumps(entry, indent=1))
     return 0
 
 
@@ -282,12 +313,18 @@ def build_parser():
     plot.add_argument("--out", default="attention.png")
     plot.set_defaults(func=_plot_attention)
 
-    zoo_cmd = sub.add_parser("zoo", help="list or describe zoo models")
+    zoo_cmd = sub.add_parser("zoo", help="list, describe or pack zoo models")
     zoo_sub = zoo_cmd.add_subparsers(dest="action", required=True)
     zoo_list = zoo_sub.add_parser("list")
     zoo_list.add_argument("--task", default=None)
     zoo_describe = zoo_sub.add_parser("describe")
     zoo_describe.add_argument("name")
+    zoo_pack = zoo_sub.add_parser(
+        "pack", help="write a trained run's weights and vocabularies for "
+        "shipping under a preset name; prints the preset entries")
+    zoo_pack.add_argument("run", help="run folder or .keras file")
+    zoo_pack.add_argument("name", help="the preset it trains")
+    zoo_pack.add_argument("--into", default="saved_models")
     zoo_cmd.set_defaults(func=_zoo)
     return parser
 

@@ -119,6 +119,22 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
     `vocab/`, `checkpoints/`, TensorBoard `logs/` and `history.json`.
     Returns `(model, history)`.
     """
+    previous_policy = keras.mixed_precision.global_policy()
+    try:
+        return _train(model, data, out_dir, epochs, batch_size,
+                      learning_rate, warmup_steps, label_smoothing, clipnorm,
+                      checkpoint_every, strategy, mixed_precision, vocab_size,
+                      max_length, max_examples, patience, freeze_encoder,
+                      overrides, val_examples, image_size, seed, verbose)
+    finally:  # --mixed-precision must not leak into what the caller does next
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _train(model, data, out_dir, epochs, batch_size, learning_rate,
+           warmup_steps, label_smoothing, clipnorm, checkpoint_every,
+           strategy, mixed_precision, vocab_size, max_length, max_examples,
+           patience, freeze_encoder, overrides, val_examples, image_size,
+           seed, verbose):
     from keras_s2s.datasets import make_seq2seq_dataset
     from keras_s2s.metrics import GenerationMetricsCallback
 

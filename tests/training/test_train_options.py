@@ -1,0 +1,101 @@
+"""`keras-s2s train` options: --freeze-encoder, --patience,
+--mixed-precision, and `keras-s2s zoo pack` on a trained run."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from data_paths import requires_multi30k
+from keras_s2s import zoo
+from keras_s2s.cli import main
+
+TINY = {"encoder": {"units": 16, "embedding_dim": 16, "dropout": 0.0},
+        "decoder": {"units": 32, "embedding_dim": 16, "dropout": 0.0},
+        "attention": {"units": 16}, "generation": {"max_length": 16}}
+
+
+def train_args(out, epochs=1, model="bilstm_attn_mt", extra=()):
+    return ["train", "--model", model, "--data", "multi30k:en-de",
+            "--out", str(out), "--epochs", str(epochs), "--batch-size", "32",
+            "--max-examples", "128", "--vocab-size", "400",
+            "--checkpoint-every", "100", "--lr", "0.003",
+            "--overrides", json.dumps(TINY), *extra]
+
+
+def load(path):
+    return keras.saving.load_model(path, compile=False)
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("base")
+    assert main(train_args(out)) == 0
+    return out
+
+
+@requires_multi30k
+def test_freeze_encoder_fine_tunes_the_decoder_only(base_run, tmp_path):
+    out = tmp_path / "tuned"
+    assert main(train_args(out, model=str(base_run / "model.keras"),
+                           extra=["--freeze-encoder"])) == 0
+    before, after = load(base_run / "model.keras"), load(out / "model.keras")
+    for a, b in zip(before.encoder.get_weights(), after.encoder.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    moved = [not np.allclose(a, b) for a, b in zip(
+        before.decoder.get_weights(), after.decoder.get_weights())]
+    assert sum(moved) >= len(moved) - 1  # all but maybe an unused bias
+
+
+@requires_multi30k
+def test_patience_stops_when_the_metric_stops_improving(tmp_path):
+    # lr 0: weights never change, so val BLEU is the same every epoch and
+    # early stopping (patience 1) ends the run after the second epoch.
+    args = train_args(tmp_path / "r", epochs=5, extra=["--patience", "1"])
+    args[args.index("--lr") + 1] = "0"
+    assert main(args) == 0
+    history = json.loads((tmp_path / "r" / "history.json").read_text())
+    assert len(history["val_bleu"]) == 2
+    assert history["val_bleu"][0] == history["val_bleu"][1]
+
+
+@requires_multi30k
+def test_mixed_precision_computes_in_bfloat16_and_restores_policy(tmp_path):
+    assert main(train_args(tmp_path / "r", extra=["--mixed-precision"])) == 0
+    assert keras.mixed_precision.global_policy().name == "float32"
+    model = load(tmp_path / "r" / "model.keras")
+    assert model.decoder.compute_dtype == "bfloat16"
+    assert all(w.dtype == "float32" for w in model.weights)  # fp32 master
+    history = json.loads((tmp_path / "r" / "history.json").read_text())
+    assert np.isfinite(history["loss"]).all()
+    assert model.generate(["a man is riding a bike ."],
+                          method="greedy")[0] is not None
+
+
+@requires_multi30k
+def test_zoo_pack_writes_files_that_load_into_the_preset(base_run, tmp_path,
+                                                         capsys):
+    preset = zoo.describe("bilstm_attn_mt")
+    config = preset["config"]
+    for section, values in TINY.items():
+        config[section] = {**config[section], **values}
+    zoo.register("tiny_attn_mt", {**preset, "config": config})
+    try:
+        capsys.readouterr()
+        assert main(["zoo", "pack", str(base_run), "tiny_attn_mt",
+                     "--into", str(tmp_path)]) == 0
+        entry = json.loads(capsys.readouterr().out)
+        zoo.register("tiny_attn_mt", {**preset, "config": config,
+                                      "weights": entry["weights"],
+                                      "vocab": entry["vocab"]},
+                     overwrite=True)
+        shipped = zoo.load("tiny_attn_mt", cache_dir=str(tmp_path))
+        trained = load(base_run / "model.keras")
+        text = ["two dogs play in the snow ."]
+        assert shipped.generate(text, method="greedy") == \
+            trained.generate(text, method="greedy")
+        assert main(["zoo", "pack", str(base_run), "nonexistent_mt"]) == 2
+        assert "bilstm_attn_mt" in capsys.readouterr().err
+    finally:
+        zoo.unregister("tiny_attn_mt")
