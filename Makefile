@@ -1,11 +1,13 @@
-# Two commands do all the set-up on a fresh clone: `make demo` and `make test`.
+# Every target does all the set-up on a fresh clone (`make translate`, `make demo`, `make test`).
 # Both create .venv/ at the repo root if it is missing and install the package into it.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.keras_s2s-installed
 
-.PHONY: demo test install clean
+.PHONY: translate demo test install clean
+
+TEXT ?= A little girl climbs into a wooden playhouse.
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +16,9 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+translate: $(STAMP)
+	$(BIN)/keras-s2s translate --model bilstm_attn_mt "$(TEXT)"
 
 demo: $(STAMP)
 	$(BIN)/keras-s2s demo

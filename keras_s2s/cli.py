@@ -261,8 +261,8 @@ def build_parser():
                        help="steps between checkpoints")
     train.add_argument("--strategy", default="default",
                        choices=["default", "mirrored", "multi_worker", "tpu"],
-                       help="tf.distribute strategy (multi_worker is refused "
-                       "under Keras 3, see the README)")
+                       help="tf.distribute strategy (multi_worker trains with "
+                       "a custom loop, see the README)")
     train.add_argument("--mixed-precision", action="store_true",
                        help="bfloat16 compute, float32 weights")
     train.add_argument("--vocab-size", type=int, default=8000)

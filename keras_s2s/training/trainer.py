@@ -7,6 +7,7 @@ import keras
 
 from keras_s2s.training.data_specs import load_data
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
+from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt
@@ -26,15 +27,10 @@ def make_strategy(name):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":
-        # Keras 3's TensorFlow trainer reduces scalar logs with
-        # strategy.reduce(..., axis=0), which MultiWorkerMirroredStrategy
-        # rejects ("Invalid reduction dimension 0 for input with 0
-        # dimensions", tensorflow/tensorflow#72388): fail before any work.
-        raise ValueError(
-            "--strategy multi_worker is not supported with Keras "
-            f"{keras.__version__}: Keras 3's fit() cannot run under "
-            "MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388). Use "
-            "mirrored (several devices, one machine) instead.")
+        # TF_CONFIG names the cluster; collectives must be set up before any
+        # other TF op runs. Keras' fit() cannot run under this strategy
+        # (tensorflow/tensorflow#72388): `train` uses `fit_multi_worker`.
+        return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "tpu":
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)
@@ -179,6 +175,9 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
               f"long, {report['dropped_empty']} empty); "
               f"{net.count_params():,} parameters")
     steps = max(1, report["kept"] // batch_size)
+    if strategy == "multi_worker":
+        return _train_multi_worker(net, stream, val_ds, steps, epochs, dist,
+                                   out_dir, verbose)
     checkpoint = ResumableCheckpoint(os.path.join(out_dir, "checkpoints"),
                                      every=checkpoint_every)
     done = checkpoint.restore(net)
@@ -216,6 +215,29 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
         epoch, done = epoch + 1, (epoch + 1) * steps
     if epoch < epochs and not net.stop_training:
         run(epoch, epochs, steps, done)
+    net.save(os.path.join(out_dir, "model.keras"))
+    with open(os.path.join(out_dir, "history.json"), "w") as f:
+        json.dump(history, f, indent=1)
+    return net, history
+
+
+def _train_multi_worker(net, stream, val_ds, steps, epochs, dist, out_dir,
+                        verbose):
+    """Keras' fit() cannot run under MultiWorkerMirroredStrategy: a custom
+    loop trains instead (no step checkpoints or generation metrics). The
+    chief writes `<out_dir>/model.keras`; worker k > 0 writes
+    `<out_dir>/worker-k/`, so workers sharing a file system do not clash."""
+    history = fit_multi_worker(net, stream, steps, epochs, dist,
+                               validation_data=val_ds, verbose=verbose)
+    resolver = dist.cluster_resolver
+    task_id = (resolver.task_id or 0) if resolver is not None else 0
+    if resolver is not None and resolver.task_type == "chief":
+        task_id = 0
+    elif resolver is not None and "chief" in resolver.cluster_spec().jobs:
+        task_id += 1  # workers count after the chief
+    if task_id:
+        out_dir = os.path.join(out_dir, f"worker-{task_id}")
+        os.makedirs(out_dir, exist_ok=True)
     net.save(os.path.join(out_dir, "model.keras"))
     with open(os.path.join(out_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)

@@ -1,4 +1,6 @@
+import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -42,10 +44,53 @@ def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
     assert (tmp_path / "model.keras").exists()
 
 
-def test_multi_worker_is_refused_with_the_reason():
-    import pytest
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
 
-    from keras_s2s.training import make_strategy
 
-    with pytest.raises(ValueError, match="72388"):
-        make_strategy("multi_worker")
+TINY = json.dumps({"encoder": {"units": 16, "embedding_dim": 16,
+                               "num_layers": 1, "dropout": 0.0},
+                   "decoder": {"units": 16, "embedding_dim": 16,
+                               "dropout": 0.0},
+                   "generation": {"max_length": 10}})
+
+
+@requires_multi30k
+def test_multi_worker_two_processes_end_with_the_same_weights(tmp_path):
+    import keras
+    import numpy as np
+
+    import keras_s2s  # noqa: F401  registers the classes
+
+    cluster = [f"127.0.0.1:{p}" for p in free_ports(2)]
+    procs = []
+    for index in range(2):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_CONFIG=json.dumps(
+            {"cluster": {"worker": cluster},
+             "task": {"type": "worker", "index": index}}))
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "keras_s2s.cli", "train", "--model",
+             "gru_luong_mt", "--data", "multi30k:en-de", "--out",
+             str(tmp_path / f"w{index}"), "--epochs", "2", "--batch-size",
+             "32", "--max-examples", "256", "--vocab-size", "400", "--lr",
+             "0.003", "--strategy", "multi_worker", "--overrides", TINY],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True))
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    for proc, out in zip(procs, outputs):
+        assert proc.returncode == 0, out[-3000:]
+    chief = tmp_path / "w0"
+    other = tmp_path / "w1" / "worker-1"
+    history = json.loads((chief / "history.json").read_text())
+    assert history["loss"][-1] < history["loss"][0]
+    assert history == json.loads((other / "history.json").read_text())
+    a = keras.saving.load_model(chief / "model.keras", compile=False)
+    b = keras.saving.load_model(other / "model.keras", compile=False)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)

@@ -1,0 +1,83 @@
+"""A custom training loop for `MultiWorkerMirroredStrategy`.
+
+Keras 3's `fit` cannot run under `MultiWorkerMirroredStrategy`: its
+TensorFlow trainer reduces scalar logs with `strategy.reduce(..., axis=0)`,
+which that strategy rejects (tensorflow/tensorflow#72388). This loop does
+the same work with `strategy.run`: each worker reads its shard of the
+batches, gradients are summed over all replicas by the optimizer (Keras'
+TensorFlow optimizer all-reduces in replica context), so every worker ends
+with the same weights.
+"""
+
+import keras
+from keras import ops
+
+
+def fit_multi_worker(model, dataset, steps_per_epoch, epochs, strategy,
+                     validation_data=None, verbose=1):
+    """Trains a compiled `model` on `dataset` under `strategy`.
+
+    Args:
+        model: a compiled `keras.Model` (optimizer and loss), built and
+            compiled inside `strategy.scope()`. Its `losses` (e.g. coverage
+            loss) are added to the compiled loss.
+        dataset: a `tf.data.Dataset` of `(inputs, targets)` batches of the
+            global batch size; repeated, so that every worker can take
+            `steps_per_epoch * epochs` batches from its shard.
+        steps_per_epoch, epochs: ints, the same on every worker.
+        strategy: a `tf.distribute` strategy (any, not only multi-worker).
+        validation_data: optional dataset; its mean loss is logged per epoch.
+        verbose: 0 or 1 (a progress bar per epoch).
+
+    Returns:
+        a history dict: `loss` (and `val_loss`) per epoch.
+    """
+    import tensorflow as tf
+
+    loss_fn, optimizer = model.loss, model.optimizer
+    replicas = strategy.num_replicas_in_sync
+    with strategy.scope():  # optimizer slots are created cross-replica
+        optimizer.build(model.trainable_variables)
+
+    def replica_step(x, y):
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            loss = ops.mean(loss_fn.call(y, logits))
+            if model.losses:
+                loss = loss + ops.sum(model.losses)
+            # Gradients are summed over replicas: scale to their mean.
+            scaled = loss / replicas
+        variables = model.trainable_variables
+        optimizer.apply(tape.gradient(scaled, variables), variables)
+        return loss
+
+    @tf.function
+    def train_step(iterator):
+        x, y = next(iterator)
+        losses = strategy.run(replica_step, args=(x, y))
+        return strategy.reduce(tf.distribute.ReduceOp.MEAN, losses,
+                               axis=None)
+
+    @tf.function
+    def val_step(x, y):
+        return ops.mean(loss_fn.call(y, model(x, training=False)))
+
+    iterator = iter(strategy.experimental_distribute_dataset(dataset))
+    history = {"loss": []}
+    for epoch in range(epochs):
+        if verbose:
+            print(f"Epoch {epoch + 1}/{epochs}")
+            bar = keras.utils.Progbar(steps_per_epoch)
+        total = 0.0
+        for step in range(steps_per_epoch):
+            total += float(train_step(iterator))
+            if verbose:
+                bar.update(step + 1, [("loss", total / (step + 1))])
+        history["loss"].append(total / steps_per_epoch)
+        if validation_data is not None:
+            values = [float(val_step(x, y)) for x, y in validation_data]
+            history.setdefault("val_loss", []).append(
+                sum(values) / max(1, len(values)))
+            if verbose:
+                print(f"val_loss: {history['val_loss'][-1]:.4f}")
+    return history
