@@ -7,6 +7,10 @@ vocabularies), eager vs `tf.function` vs XLA, beside the baseline measured in
 the same run: a Python loop calling the decoder once per token and choosing
 tokens in NumPy, as the tensorflow.org tutorials do.
 
+The row "step matmuls alone (bound)" times only the matrix products of the
+decoder steps at the same shapes: every search pays them, so its ratio to the
+baseline is the most any in-graph search can gain here.
+
 Weights are random, so no hypothesis ends early: every run decodes exactly
 `--steps` tokens, which keeps the comparison fair (trained models stop sooner).
 
@@ -80,6 +84,34 @@ def python_loop(model, source, steps, beam_size):
     return history
 
 
+def step_kernels(model):
+    """The decoder's per-step weight matrices (not the embedding lookup, the
+    bridge or the attention keys, which run once per sentence)."""
+    once = ("embedding", "bridge", "key_kernel")
+    return [w for w in model.decoder.weights
+            if len(w.shape) == 2 and not any(k in w.path for k in once)]
+
+
+def matmul_floor(model, rows, steps):
+    """A tf.function doing only the step's matrix products, `steps` times,
+    for `rows` hypotheses: time that any search pays, in the graph or in a
+    Python loop, so baseline / floor bounds the speed-up any search can
+    reach on this machine."""
+    kernels = step_kernels(model)
+    xs = [tf.random.normal((rows, w.shape[0])) for w in kernels]
+
+    @tf.function
+    def run():
+        total = tf.constant(0.0)
+        for t in tf.range(steps):
+            scale = tf.cast(t, tf.float32)  # no loop-invariant hoisting
+            for x, w in zip(xs, kernels):
+                total += tf.reduce_sum(tf.matmul(x * scale, w))
+        return total
+
+    return run
+
+
 def timed(fn, repeats):
     fn()  # warm-up (tracing, compilation)
     best = float("inf")
@@ -118,6 +150,10 @@ def main():
                                              args.steps, beam), args.repeats)
             rows.append((method, beam, batch, "python loop (baseline)",
                          batch / base, 1.0))
+            floor = timed(matmul_floor(model, batch * beam, args.steps),
+                          args.repeats)
+            rows.append((method, beam, batch, "step matmuls alone (bound)",
+                         batch / floor, base / floor))
             for mode, fn in (("eager", generate), ("tf.function", graph),
                              ("tf.function + XLA", xla)):
                 seconds = timed(lambda: fn(source), args.repeats)

@@ -182,7 +182,8 @@ def _zoo_pack(args):
 
     zoo.describe(args.name)  # an unknown name fails here, listing the names
     model = _load_model(args.run)
-    entry = zoo.save_for_zoo(model, args.into, args.name)
+    entry = zoo.save_for_zoo(model, args.into, args.name,
+                             url_base=args.url_base)
     # The shipped files must load into the preset's architecture as is.
     weights = os.path.join(args.into, entry["weights"]["file"])
     vocab = {side: os.path.join(args.into, v["file"])
@@ -201,6 +202,8 @@ def _zoo_pack(args):
 
 
 def build_parser():
+    from keras_s2s.zoo.weights import RELEASE_URL
+
     parser = argparse.ArgumentParser(
         prog="keras-s2s",
         description="Attention-based sequence-to-sequence models for Keras 3.")
@@ -325,6 +328,9 @@ def build_parser():
     zoo_pack.add_argument("run", help="run folder or .keras file")
     zoo_pack.add_argument("name", help="the preset it trains")
     zoo_pack.add_argument("--into", default="saved_models")
+    zoo_pack.add_argument("--url-base", default=RELEASE_URL,
+                          help="download URL of the folder the files will "
+                          "be published in")
     zoo_cmd.set_defaults(func=_zoo)
     return parser
 

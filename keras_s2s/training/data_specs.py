@@ -15,6 +15,12 @@ import numpy as np
 TEXT_TASKS = {"multi30k": "translation", "dialogsum": "summarization"}
 
 
+def held_out_indices(n, held_out, seed=0):
+    """The indices `_split` holds out of `n` examples, in their order."""
+    order = np.random.default_rng(seed).permutation(n)
+    return order[:max(1, int(n * held_out))]
+
+
 def _split(sources, targets, held_out, seed=0):
     n = len(targets)
     order = np.random.default_rng(seed).permutation(n)

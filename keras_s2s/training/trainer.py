@@ -289,11 +289,30 @@ def evaluate(model, data, split="val", method="beam", beam_size=5,
         metrics = rouge_scores(outputs, references)
     else:
         metrics = caption_scores(outputs, [[r] for r in references])
+        scenes = _shapes_scenes(data, split)
+        if scenes is not None:  # procedural scenes: check every caption
+            from keras_s2s.datasets import caption_is_correct
+
+            correct = [caption_is_correct(o, objects)
+                       for o, objects in zip(outputs, scenes)]
+            metrics["correct_share"] = sum(correct) / max(1, len(correct))
     metrics.update({"examples": len(references), "search": options})
     if out_json:
         with open(out_json, "w") as f:
             json.dump(metrics, f, indent=1)
     return metrics
+
+
+def _shapes_scenes(data, split):
+    """The objects of each held-out `shapes` scene, in evaluation order."""
+    if not data.startswith("shapes") or split == "train":
+        return None
+    from keras_s2s.datasets import generate_shapes
+    from keras_s2s.training.data_specs import held_out_indices
+
+    n = int(data.split(":", 1)[1]) if ":" in data else 6000
+    _, _, scenes = generate_shapes(n, seed=0)
+    return [scenes[i] for i in held_out_indices(n, 0.1, seed=0)]
 
 
 def _evaluation_split(data, split):

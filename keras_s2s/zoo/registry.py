@@ -216,11 +216,15 @@ def _load_weights(model, path, preset, skip_mismatch=False):
             "vocabulary sizes.") from error
 
 
-def save_for_zoo(model, directory, name):
+def save_for_zoo(model, directory, name, url_base=None):
     """Writes a model's weights and vocabularies for shipping.
 
-    Returns the `weights` and `vocab` entries (file names and sha256) to put
-    into a preset.
+    `url_base`: where the files will be downloadable (each file's URL is
+    `url_base + file name`), for installs without the checkout's
+    `saved_models/` (e.g. `pip install git+...` in Colab).
+
+    Returns the `weights` and `vocab` entries (file names, sha256 and URLs)
+    to put into a preset.
     """
     import pathlib
 
@@ -228,8 +232,12 @@ def save_for_zoo(model, directory, name):
     directory.mkdir(parents=True, exist_ok=True)
     weights_file = directory / f"{name}.weights.h5"
     model.save_weights(str(weights_file))
+    def url(file):
+        return url_base + file if url_base else None
+
     entry = {"weights": {"file": weights_file.name,
-                         "sha256": sha256_of(weights_file), "url": None},
+                         "sha256": sha256_of(weights_file),
+                         "url": url(weights_file.name)},
              "vocab": {}}
     for side in ("source", "target"):
         tok = getattr(model, f"{side}_tokenizer")
@@ -238,7 +246,8 @@ def save_for_zoo(model, directory, name):
         path = directory / f"{name}.{side}.spm"
         path.write_bytes(tok.proto)
         entry["vocab"][side] = {"file": path.name,
-                                "sha256": sha256_of(path), "url": None}
+                                "sha256": sha256_of(path),
+                                "url": url(path.name)}
     return entry
 
 

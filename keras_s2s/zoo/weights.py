@@ -9,6 +9,9 @@ DEFAULT_CACHE = pathlib.Path(
                    "keras_s2s"))
 # saved_models/ of a source checkout.
 CHECKOUT_MODELS = pathlib.Path(__file__).resolve().parents[2] / "saved_models"
+# Where shipped files are downloaded from when saved_models/ is not beside
+# the package (pip installs): the repository's saved_models/ folder.
+RELEASE_URL = "https://github.com/keras-s2s/keras-s2s/raw/main/saved_models/"
 
 
 def sha256_of(path):
