@@ -131,6 +131,13 @@ def _read_inputs(args):
 def _generate(args):
     model = _load_model(args.model)
     texts = _read_inputs(args)
+    from keras_s2s.layers import ImageEncoder
+
+    if isinstance(model.encoder, ImageEncoder):  # lines are image paths
+        from keras_s2s.export.saved_model import _image_size
+        from keras_s2s.training.data_specs import _load_images
+
+        texts = _load_images(texts, _image_size(model))
     options = {"method": args.method}
     if args.method == "beam":
         options["beam_size"] = args.beam_size
