@@ -231,6 +231,13 @@ def save_for_zoo(model, directory, name, url_base=None):
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights_file = directory / f"{name}.weights.h5"
+    if getattr(model, "optimizer", None) is not None:
+        # A compiled model's weights file also holds the optimizer's state
+        # (Adam: twice the weights again); ship the weights alone.
+        clone = model.__class__.from_config(model.get_config())
+        clone.build_from_config(model.get_build_config())
+        clone.set_weights(model.get_weights())
+        model = clone
     model.save_weights(str(weights_file))
     def url(file):
         return url_base + file if url_base else None

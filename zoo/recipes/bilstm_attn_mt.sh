@@ -13,7 +13,7 @@ RUN=${1:-runs/bilstm_attn_mt}
 S2S=${KERAS_S2S:-keras-s2s}
 
 $S2S train --model bilstm_attn_mt --data multi30k:en-de --out "$RUN" \
-    --epochs 12 --batch-size 128 --lr 1.5e-3 --warmup-steps 200 \
+    --epochs 10 --batch-size 128 --lr 1.5e-3 --warmup-steps 200 \
     --label-smoothing 0.1 --clipnorm 1.0 --vocab-size 8000 \
     --checkpoint-every 100 --patience 3 --seed 0
 
