@@ -75,12 +75,10 @@ def _tokenizers(task, train, out_dir, vocab_size, model_tokenizers):
     return src_tok, tgt_tok
 
 
-def _start_model(model, task, src_tok, tgt_tok, overrides, image_size):
-    """A zoo name (random init) or `zoo:NAME` (pretrained)."""
+def _start_model(name, task, src_tok, tgt_tok, overrides, image_size):
+    """A zoo architecture, randomly initialised."""
     from keras_s2s import zoo
 
-    pretrained = model.startswith("zoo:")
-    name = model[4:] if pretrained else model
     preset = zoo.describe(name)
     if preset["task"] != task:
         raise ValueError(f"Model {name!r} is for {preset['task']}, but the "
@@ -88,12 +86,22 @@ def _start_model(model, task, src_tok, tgt_tok, overrides, image_size):
     kwargs = dict(overrides or {})
     if task == "captioning":
         kwargs.setdefault("image_size", image_size)
-    return zoo.load(name, pretrained=pretrained, source_tokenizer=src_tok,
+    return zoo.load(name, pretrained=False, source_tokenizer=src_tok,
                     target_tokenizer=tgt_tok, **kwargs)
 
 
-def _load_saved(model):
-    """The model saved at `model` (a .keras path), or None for zoo names."""
+def _load_saved(model, task):
+    """The model to fine-tune: a .keras file, or `zoo:NAME` (pretrained, with
+    its own vocabularies); None for a zoo name (random initialisation)."""
+    if model.startswith("zoo:"):
+        from keras_s2s import zoo
+
+        name = model[4:]
+        if zoo.describe(name)["task"] != task:
+            raise ValueError(f"Model {name!r} is for "
+                             f"{zoo.describe(name)['task']}, but the data is "
+                             f"for {task}.")
+        return zoo.load(name, pretrained=True)
     if not os.path.exists(model):
         return None
     import keras_s2s  # noqa: F401  registers the classes
@@ -144,7 +152,7 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
     if max_examples:
         train_pairs = tuple(x[:max_examples] for x in train_pairs)
     with dist.scope():  # a saved model to fine-tune is loaded once
-        saved = _load_saved(model)
+        saved = _load_saved(model, task)
     src_tok, tgt_tok = _tokenizers(
         task, train_pairs, out_dir, vocab_size,
         (saved.source_tokenizer, saved.target_tokenizer) if saved

@@ -99,3 +99,25 @@ def test_zoo_pack_writes_files_that_load_into_the_preset(base_run, tmp_path,
         assert "bilstm_attn_mt" in capsys.readouterr().err
     finally:
         zoo.unregister("tiny_attn_mt")
+
+
+@requires_multi30k
+def test_fine_tuning_a_shipped_model_keeps_its_vocabularies(tmp_path):
+    from keras_s2s.zoo.weights import CHECKOUT_MODELS
+
+    out = tmp_path / "tuned"
+    args = ["train", "--model", "zoo:bilstm_attn_mt", "--data",
+            "multi30k:en-de", "--out", str(out), "--epochs", "1",
+            "--batch-size", "16", "--max-examples", "32", "--lr", "1e-4",
+            "--freeze-encoder"]
+    assert main(args) == 0
+    shipped = zoo.load("bilstm_attn_mt")
+    tuned = load(out / "model.keras")
+    for side in ("source", "target"):
+        assert getattr(tuned, f"{side}_tokenizer").proto == (
+            CHECKOUT_MODELS / f"bilstm_attn_mt.{side}.spm").read_bytes()
+    for a, b in zip(shipped.encoder.get_weights(),
+                    tuned.encoder.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert tuned.generate(["Two dogs play in the snow."],
+                          method="greedy")[0].startswith("Zwei Hunde")
