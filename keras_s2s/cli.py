@@ -99,6 +99,7 @@ def _train(args):
           checkpoint_every=args.checkpoint_every, strategy=args.strategy,
           mixed_precision=args.mixed_precision, vocab_size=args.vocab_size,
           max_length=args.max_length, max_examples=args.max_examples,
+          val_examples=args.val_examples,
           patience=args.patience, freeze_encoder=args.freeze_encoder,
           overrides=args.overrides, image_size=args.image_size,
           seed=args.seed)
@@ -284,6 +285,9 @@ def build_parser():
     train.add_argument("--overrides", type=_json_arg, default=None,
                        help='preset changes as JSON, e.g. '
                        '\'{"encoder": {"units": 128}}\'')
+    train.add_argument("--val-examples", type=int, default=200,
+                       help="validation inputs decoded for the metric "
+                       "each epoch")
     train.add_argument("--image-size", type=int, default=64)
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(func=_train)

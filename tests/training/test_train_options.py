@@ -109,7 +109,7 @@ def test_fine_tuning_a_shipped_model_keeps_its_vocabularies(tmp_path):
     args = ["train", "--model", "zoo:bilstm_attn_mt", "--data",
             "multi30k:en-de", "--out", str(out), "--epochs", "1",
             "--batch-size", "16", "--max-examples", "32", "--lr", "1e-4",
-            "--freeze-encoder"]
+            "--val-examples", "8", "--freeze-encoder"]
     assert main(args) == 0
     shipped = zoo.load("bilstm_attn_mt")
     tuned = load(out / "model.keras")
