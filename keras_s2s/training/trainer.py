@@ -90,18 +90,19 @@ def _start_model(name, task, src_tok, tgt_tok, overrides, image_size):
                     target_tokenizer=tgt_tok, **kwargs)
 
 
-def _load_saved(model, task):
+def _load_saved(model, task, overrides=None):
     """The model to fine-tune: a .keras file, or `zoo:NAME` (pretrained, with
-    its own vocabularies); None for a zoo name (random initialisation)."""
+    its own vocabularies and any `overrides`); None for a zoo name (random
+    initialisation)."""
     if model.startswith("zoo:"):
         from keras_s2s import zoo
 
         name = model[4:]
-        if zoo.describe(name)["task"] != task:
-            raise ValueError(f"Model {name!r} is for "
-                             f"{zoo.describe(name)['task']}, but the data is "
-                             f"for {task}.")
-        return zoo.load(name, pretrained=True)
+        preset_task = zoo.describe(name)["task"]
+        if preset_task != task:
+            raise ValueError(f"Model {name!r} is for {preset_task}, but the "
+                             f"data is for {task}.")
+        return zoo.load(name, pretrained=True, **(overrides or {}))
     if not os.path.exists(model):
         return None
     import keras_s2s  # noqa: F401  registers the classes
@@ -152,7 +153,7 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
     if max_examples:
         train_pairs = tuple(x[:max_examples] for x in train_pairs)
     with dist.scope():  # a saved model to fine-tune is loaded once
-        saved = _load_saved(model, task)
+        saved = _load_saved(model, task, overrides)
     src_tok, tgt_tok = _tokenizers(
         task, train_pairs, out_dir, vocab_size,
         (saved.source_tokenizer, saved.target_tokenizer) if saved
