@@ -27,6 +27,11 @@ def caption_scores(hypotheses, references):
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses but "
                          f"{len(references)} reference lists.")
+    for i, refs in enumerate(references):
+        if isinstance(refs, str) or not all(isinstance(r, str) for r in refs):
+            raise ValueError(f"caption_scores: references[{i}] must be a list "
+                             f"of str (the captions of image {i}), got "
+                             f"{refs!r}.")
     res = {i: [simple_caption_tokenize(h)] for i, h in enumerate(hypotheses)}
     gts = {i: [simple_caption_tokenize(r) for r in refs]
            for i, refs in enumerate(references)}

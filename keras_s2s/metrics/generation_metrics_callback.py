@@ -15,7 +15,10 @@ def _score(metric, hypotheses, references):
         return {"chrf": corpus_chrf(hypotheses, references)["score"]}
     if metric == "rouge":
         return rouge_scores(hypotheses, references)
-    return caption_scores(hypotheses, references)
+    # One caption per image may come as a str: it is that image's only
+    # reference (scoring the str itself would compare characters).
+    return caption_scores(hypotheses, [[r] if isinstance(r, str) else r
+                                       for r in references])
 
 
 METRICS = ("bleu", "chrf", "rouge", "caption")

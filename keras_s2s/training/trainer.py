@@ -63,8 +63,12 @@ def _tokenizers(task, train, out_dir, vocab_size, model_tokenizers):
         proto = train_sentencepiece(list(sources) + list(targets), vocab_size)
         src_tok = tgt_tok = SentencePieceTokenizer(proto)
     else:
-        tgt_tok = SentencePieceTokenizer(train_sentencepiece(targets,
-                                                             vocab_size))
+        # Captions use few distinct words: a unigram model there kept 44
+        # pieces besides the bytes and spelt most words letter by letter
+        # (31 pieces for a 12-word caption); BPE merges them into words.
+        model_type = "bpe" if task == "captioning" else "unigram"
+        tgt_tok = SentencePieceTokenizer(train_sentencepiece(
+            targets, vocab_size, model_type=model_type))
         if task != "captioning":
             src_tok = SentencePieceTokenizer(train_sentencepiece(sources,
                                                                  vocab_size))
@@ -135,6 +139,14 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
         keras.mixed_precision.set_global_policy(previous_policy)
 
 
+def _bucket_boundaries(max_length):
+    """Source-length buckets: fine for sentences, coarser up to `max_length`
+    for documents and dialogues (one bucket past 50 tokens padded a batch of
+    short dialogues to the longest one)."""
+    edges = [8, 12, 16, 20, 30, 50, 75, 100, 150, 200, 250, 300, 400, 600]
+    return [e for e in edges if max_length is None or e < max_length]
+
+
 def _train(model, data, out_dir, epochs, batch_size, learning_rate,
            warmup_steps, label_smoothing, clipnorm, checkpoint_every,
            strategy, mixed_precision, vocab_size, max_length, max_examples,
@@ -172,8 +184,8 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
         *train_pairs, net.target_tokenizer, source_tok,
         batch_size=batch_size, max_source_length=max_length,
         max_target_length=max_length, shuffle=True, seed=seed, repeat=True,
-        bucket_boundaries=None if task == "captioning" else [8, 12, 16, 20,
-                                                             30, 50])
+        bucket_boundaries=(None if task == "captioning"
+                           else _bucket_boundaries(max_length)))
     val_ds, _ = make_seq2seq_dataset(
         *val_pairs, net.target_tokenizer, source_tok, batch_size=batch_size,
         max_source_length=max_length, max_target_length=max_length,

@@ -81,3 +81,30 @@ def test_callback_logs_metrics_and_tensorboard(tmp_path):
     assert glob.glob(str(tmp_path / "validation" / "events.out.tfevents*"))
     with pytest.raises(ValueError, match="metric"):
         GenerationMetricsCallback(len, [], [], metric="meteor")
+
+
+def test_caption_scores_reject_a_str_reference():
+    # A str where a list of captions belongs would be read as one reference
+    # per character and score every caption near 0.
+    with pytest.raises(ValueError, match=r"references\[1\]"):
+        caption_scores(["a red circle", "a blue square"],
+                       [["a red circle"], "a blue square"])
+
+
+def test_callback_scores_captions_given_one_str_reference_each():
+    # The trainer passes one caption per validation image; a first caption
+    # run logged BLEU-4 ~1e-12 for correct captions when they were scored as
+    # lists of characters.
+    refs = ["a red circle to the left of a blue square",
+            "a large green triangle", "a small white circle"]
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    callback = GenerationMetricsCallback(
+        lambda inputs: [refs[i] for i in inputs], [0, 1, 2], refs,
+        metric="caption")
+    history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=1,
+                        verbose=0, callbacks=[callback])
+    expected = caption_scores(refs, [[r] for r in refs])
+    assert history.history["val_BLEU-4"] == pytest.approx(
+        [expected["BLEU-4"]])
+    assert expected["BLEU-4"] > 90

@@ -19,3 +19,20 @@ def test_scenes_line_up_with_the_held_out_images():
         assert caption in captions[i]
         assert caption_is_correct(caption, objects)
     assert _shapes_scenes("multi30k:en-de", "val") is None
+
+
+def test_caption_vocabulary_keeps_whole_words(tmp_path):
+    # A unigram model on these few distinct words spelt most of them letter
+    # by letter (31 pieces for this 12-word caption); BPE keeps words.
+    from keras_s2s.training.trainer import _tokenizers
+
+    _, captions, _ = generate_shapes(300, seed=0)
+    texts = [c for cs in captions for c in cs]
+    src, tgt = _tokenizers("captioning", (None, texts), str(tmp_path), 512,
+                           (None, None))
+    assert src is None
+    caption = "a small yellow triangle to the right of a large red square"
+    ids = np.asarray(tgt.tokenize([caption])[0])
+    assert len(ids) == len(caption.split())
+    assert tgt.detokenize([ids])[0] == caption
+    assert (tmp_path / "vocab" / "target.spm").exists()

@@ -10,7 +10,7 @@ RUN=${1:-runs/cnn_attn_caption}
 S2S=${KERAS_S2S:-keras-s2s}
 
 $S2S train --model cnn_attn_caption --data shapes --out "$RUN" \
-    --epochs 8 --batch-size 64 --lr 2e-3 --warmup-steps 100 \
+    --epochs 6 --batch-size 64 --lr 2e-3 --warmup-steps 100 \
     --label-smoothing 0.1 --clipnorm 1.0 --vocab-size 512 \
     --checkpoint-every 100 --patience 3 --seed 0
 
