@@ -309,14 +309,18 @@ def evaluate(model, data, split="val", method="beam", beam_size=5,
     elif task == "summarization":
         metrics = rouge_scores(outputs, references)
     else:
-        metrics = caption_scores(outputs, [[r] for r in references])
-        scenes = _shapes_scenes(data, split)
-        if scenes is not None:  # procedural scenes: check every caption
+        scenes = _shapes_scenes(data, split, with_captions=True)
+        if scenes is None:
+            metrics = caption_scores(outputs, [[r] for r in references])
+        else:  # procedural scenes: all their captions, and check each output
             from keras_s2s.datasets import caption_is_correct
 
-            correct = [caption_is_correct(o, objects)
-                       for o, objects in zip(outputs, scenes)]
+            objects, captions = scenes
+            metrics = caption_scores(outputs, captions[:len(outputs)])
+            correct = [caption_is_correct(o, scene)
+                       for o, scene in zip(outputs, objects)]
             metrics["correct_share"] = sum(correct) / max(1, len(correct))
+            metrics["references_per_image"] = len(captions[0])
     metrics.update({"examples": len(references), "search": options})
     if out_json:
         with open(out_json, "w") as f:
@@ -324,16 +328,21 @@ def evaluate(model, data, split="val", method="beam", beam_size=5,
     return metrics
 
 
-def _shapes_scenes(data, split):
-    """The objects of each held-out `shapes` scene, in evaluation order."""
+def _shapes_scenes(data, split, with_captions=False):
+    """The objects of each held-out `shapes` scene, in evaluation order (and,
+    `with_captions`, `(objects, all captions of each scene)`)."""
     if not data.startswith("shapes") or split == "train":
         return None
     from keras_s2s.datasets import generate_shapes
     from keras_s2s.training.data_specs import held_out_indices
 
     n = int(data.split(":", 1)[1]) if ":" in data else 6000
-    _, _, scenes = generate_shapes(n, seed=0)
-    return [scenes[i] for i in held_out_indices(n, 0.1, seed=0)]
+    _, captions, scenes = generate_shapes(n, seed=0)
+    held_out = held_out_indices(n, 0.1, seed=0)
+    objects = [scenes[i] for i in held_out]
+    if with_captions:
+        return objects, [list(captions[i]) for i in held_out]
+    return objects
 
 
 def _evaluation_split(data, split):

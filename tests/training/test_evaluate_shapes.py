@@ -18,6 +18,12 @@ def test_scenes_line_up_with_the_held_out_images():
         np.testing.assert_array_equal(np.asarray(image), images[i])
         assert caption in captions[i]
         assert caption_is_correct(caption, objects)
+    objects, references = _shapes_scenes("shapes:50", "val",
+                                         with_captions=True)
+    assert objects == scenes
+    for caption, refs, image_objects in zip(val_captions, references, scenes):
+        assert caption in refs and len(refs) == 3  # all the scene's captions
+        assert all(caption_is_correct(r, image_objects) for r in refs)
     assert _shapes_scenes("multi30k:en-de", "val") is None
 
 
