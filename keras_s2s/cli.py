@@ -122,11 +122,35 @@ def _evaluate(args):
 def _read_inputs(args):
     if args.text:
         return list(args.text)
+    if args.input and ".jsonl:" in args.input:  # multi-line inputs
+        return _read_jsonl_field(*args.input.rsplit(":", 1))
     if args.input and args.input != "-":
         from keras_s2s.datasets import read_lines
 
         return read_lines(args.input)
     return [line.rstrip("\n") for line in sys.stdin]
+
+
+def _read_jsonl_field(path, field):
+    """One input per JSON line, from `field` (dialogues hold newlines)."""
+    import json
+
+    from keras_s2s.datasets import read_lines
+
+    texts = []
+    for number, line in enumerate(read_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line).get(field)
+        except (json.JSONDecodeError, AttributeError):
+            raise ValueError(f"{path}, line {number}: not a JSON object.") \
+                from None
+        if not isinstance(value, str):
+            raise ValueError(f"{path}, line {number}: no string field "
+                             f"{field!r}.")
+        texts.append(value)
+    return texts
 
 
 def _generate(args):
@@ -139,8 +163,10 @@ def _generate(args):
         from keras_s2s.training.data_specs import _load_images
 
         texts = _load_images(texts, _image_size(model))
-    options = {"method": args.method}
-    if args.method == "beam":
+    options = {}  # what is not given comes from the model's search defaults
+    if args.method:
+        options["method"] = args.method
+    if args.beam_size and args.method in (None, "beam"):
         options["beam_size"] = args.beam_size
     for start in range(0, len(texts), args.batch_size):
         for output in model.generate(texts[start:start + args.batch_size],
@@ -313,10 +339,13 @@ def build_parser():
                          help="run folder, .keras file or zoo name")
         gen.add_argument("text", nargs="*", help="inputs (default: --input)")
         gen.add_argument("--input", default="-",
-                         help="file of inputs, one per line ('-': stdin)")
-        gen.add_argument("--method", default="beam",
-                         choices=["greedy", "beam", "sample"])
-        gen.add_argument("--beam-size", type=int, default=5)
+                         help="file of inputs, one per line ('-': stdin), "
+                         "or FILE.jsonl:FIELD for inputs that hold newlines "
+                         "(dialogues)")
+        gen.add_argument("--method", default=None,
+                         choices=["greedy", "beam", "sample"],
+                         help="default: the model's own search settings")
+        gen.add_argument("--beam-size", type=int, default=None)
         gen.add_argument("--batch-size", type=int, default=32)
         gen.set_defaults(func=_generate)
 
