@@ -21,7 +21,7 @@ from keras_s2s import zoo
 # Preset metrics key -> (data spec, split, headline metric, tolerance).
 HEADLINES = {
     "test_2016_flickr_beam": ("multi30k:en-de", "test", "bleu", 0.3),
-    "dialogsum_dev_beam": ("dialogsum", "dev", "rouge1", 0.3),
+    "dialogsum_dev_beam": ("dialogsum", "val", "rouge1", 0.3),
     "shapes_val_beam": ("shapes", "val", "correct_share", 0.005),
 }
 

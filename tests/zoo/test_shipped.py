@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 
+from data_paths import requires_dialogsum
 from data_paths import requires_multi30k
 from keras_s2s import zoo
 from keras_s2s.zoo.weights import CHECKOUT_MODELS
@@ -25,7 +26,8 @@ def test_shipped_files_fit_the_size_budget():
 
 
 def test_the_main_models_are_shipped():
-    assert "bilstm_attn_mt" in SHIPPED
+    assert {"bilstm_attn_mt", "pointer_generator_summ",
+            "cnn_attn_caption"} <= set(SHIPPED)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -59,14 +61,12 @@ def test_shipped_translator_beats_the_guard_bleu_on_test2016():
     sources, references = sources[:64], references[:64]
     model = zoo.load("bilstm_attn_mt")
     outputs = model.generate(sources, method="greedy")
-    # Measured 30.0 on these 64 sentences (greedy); the card reports 31.3 on
+    # Measured 30.3 on these 64 sentences (greedy); the card reports 33.4 on
     # all 1,000 with beam 5. The guard catches broken weights, vocabularies
     # or search (they score near 0), not small drifts.
     assert corpus_bleu(outputs, references)["score"] > 22.0
 
 
-@pytest.mark.skipif("cnn_attn_caption" not in SHIPPED,
-                    reason="cnn_attn_caption weights not shipped")
 def test_shipped_captioner_names_the_shapes_of_held_out_scenes():
     from keras_s2s.datasets import caption_is_correct
     from keras_s2s.training.data_specs import load_data
@@ -81,3 +81,28 @@ def test_shipped_captioner_names_the_shapes_of_held_out_scenes():
     # 100% beam 3 on all 600 held-out scenes. A guard against broken
     # weights, vocabulary or image preprocessing, not the headline.
     assert correct >= 54, outputs
+
+
+STOCK_SUMMARY = "#Person1# and #Person2# talk about the #Person2# 's."
+
+
+@requires_dialogsum
+def test_shipped_summarizer_beats_the_guard_rouge_on_dev():
+    from keras_s2s.datasets import load_dialogsum
+    from keras_s2s.metrics import rouge_scores
+
+    dialogues, summaries = load_dialogsum("dev")
+    dialogues, summaries = dialogues[:16], summaries[:16]
+    model = zoo.load("pointer_generator_summ")
+    outputs = model.generate(dialogues, method="greedy")
+    rouge1 = rouge_scores(outputs, summaries)["rouge1"]
+    # One stock sentence for every dialogue scores ROUGE-1 26.4 on these 16
+    # (27.1 on all 500 dev dialogues): DialogSum summaries share much of
+    # their wording. The shipped model measured 36.8 here (greedy); the card
+    # reports all 500 dev dialogues (36.4 greedy, 36.8 beam 4). The guard
+    # sits well above the stock sentence, so a model that learnt only the
+    # stock phrasing, broken weights or a wrong vocabulary fail it.
+    stock = rouge_scores([STOCK_SUMMARY] * len(summaries), summaries)
+    guard = 31.0
+    assert stock["rouge1"] + 4.0 < guard  # the guard means something
+    assert rouge1 > guard, outputs

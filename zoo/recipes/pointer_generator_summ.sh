@@ -10,7 +10,7 @@
 set -euo pipefail
 RUN=${1:-runs/pointer_generator_summ}
 S2S=${KERAS_S2S:-keras-s2s}
-EPOCHS=${EPOCHS:-6}
+EPOCHS=${EPOCHS:-8}
 
 $S2S train --model pointer_generator_summ --data dialogsum --out "$RUN" \
     --epochs "$EPOCHS" --batch-size 32 --max-length 400 --lr 2e-3 \
@@ -19,7 +19,7 @@ $S2S train --model pointer_generator_summ --data dialogsum --out "$RUN" \
     --val-examples 100 --seed 0
 
 for method in greedy beam; do
-    $S2S evaluate --model "$RUN" --data dialogsum --split dev \
+    $S2S evaluate --model "$RUN" --data dialogsum --split val \
         --method "$method" --beam-size 4 --out "$RUN/test_$method.json"
 done
 $S2S zoo pack "$RUN" pointer_generator_summ --into saved_models
