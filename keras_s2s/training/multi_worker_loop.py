@@ -7,6 +7,11 @@ the same work with `strategy.run`: each worker reads its shard of the
 batches, gradients are summed over all replicas by the optimizer (Keras'
 TensorFlow optimizer all-reduces in replica context), so every worker ends
 with the same weights.
+
+Workers leave together: `wait_for_all_workers` holds each one until every
+worker has arrived, so none shuts its server down while a peer may still
+pull the last step's tensors from it (a peer that has gone shows up as
+"Collective ops is aborted by: failed to connect ... RecvBuf").
 """
 
 import keras
@@ -58,7 +63,9 @@ def fit_multi_worker(model, dataset, steps_per_epoch, epochs, strategy,
         return strategy.reduce(tf.distribute.ReduceOp.MEAN, losses,
                                axis=None)
 
-    @tf.function
+    # Validation batches differ in length: one generalized trace, not one
+    # per shape.
+    @tf.function(reduce_retracing=True)
     def val_step(x, y):
         return ops.mean(loss_fn.call(y, model(x, training=False)))
 
@@ -81,3 +88,25 @@ def fit_multi_worker(model, dataset, steps_per_epoch, epochs, strategy,
             if verbose:
                 print(f"val_loss: {history['val_loss'][-1]:.4f}")
     return history
+
+
+def wait_for_all_workers(strategy, name, timeout_s=600):
+    """Blocks until every worker of `strategy` has reached barrier `name`.
+
+    Uses the coordination service's barrier where TensorFlow runs one (TF
+    >= 2.9 starts it for `MultiWorkerMirroredStrategy`): a worker leaves it
+    on the service's answer, with no collective left in flight. Otherwise an
+    all-reduce of a scalar serves as the barrier. `name` must be unique per
+    barrier. Single-worker strategies return at once.
+    """
+    import tensorflow as tf
+    from tensorflow.python.eager import context
+
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().jobs:
+        return
+    if context.context().coordination_service:
+        context.context().wait_at_barrier(name, int(timeout_s * 1000))
+    else:
+        strategy.reduce(tf.distribute.ReduceOp.SUM,
+                        strategy.run(lambda: tf.ones([])), axis=None)

@@ -8,6 +8,7 @@ import keras
 from keras_s2s.training.data_specs import load_data
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
+from keras_s2s.training.multi_worker_loop import wait_for_all_workers
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt
@@ -262,6 +263,7 @@ def _train_multi_worker(net, stream, val_ds, steps, epochs, dist, out_dir,
     net.save(os.path.join(out_dir, "model.keras"))
     with open(os.path.join(out_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
+    wait_for_all_workers(dist, "keras_s2s/train/end")
     return net, history
 
 
