@@ -67,13 +67,30 @@ def _load_model(name_or_path):
 
 def _export(args):
     from keras_s2s.export import SIGNATURE_DOC
+    from keras_s2s.export import ExportSettings
     from keras_s2s.export import export_saved_model
 
     model = _load_model(args.model)
+    settings = ExportSettings.for_model(
+        model, beam_size=args.beam_size, num_return=args.num_return,
+        length_penalty=args.length_penalty, max_length=args.max_length,
+        max_beam_size=args.max_beam_size,
+        max_output_length=args.max_output_length)
     path = export_saved_model(model, args.out, version=args.version,
-                              name=args.name)
-    print(f"Wrote {path}")
+                              name=args.name, settings=settings)
+    print(f"Wrote {path} (loaded and warmed up on TF Serving's C++ path)")
+    print(f"Settings and limits: {settings.to_dict()}")
     print(SIGNATURE_DOC)
+    return 0
+
+
+def _check_export(args):
+    import json
+
+    from keras_s2s.export import check_serving
+
+    report = check_serving(args.path)
+    print(json.dumps(report))
     return 0
 
 
@@ -275,7 +292,30 @@ def build_parser():
     export.add_argument("--name", default=None,
                         help="model name for warm-up requests (default: the "
                         "folder name of --out)")
+    nbest = export.add_argument_group(
+        "n-best settings and per-request limits (default: the model's "
+        "generation settings; limits 16 beams and 256 pieces)")
+    nbest.add_argument("--beam-size", type=int, default=None,
+                       help="beam of the `nbest` signature")
+    nbest.add_argument("--num-return", type=int, default=None,
+                       help="outputs per input of `nbest` (default: beam)")
+    nbest.add_argument("--length-penalty", type=float, default=None,
+                       help="GNMT alpha of `nbest`")
+    nbest.add_argument("--max-length", type=int, default=None,
+                       help="output length of `nbest`, in pieces")
+    nbest.add_argument("--max-beam-size", type=int, default=None,
+                       help="largest beam_size a request to "
+                       "`nbest_options_unbatched` may ask for")
+    nbest.add_argument("--max-output-length", type=int, default=None,
+                       help="largest max_length a request may ask for")
     export.set_defaults(func=_export)
+
+    check = sub.add_parser(
+        "check-export", help="load a SavedModel version folder on TF "
+        "Serving's C++ path (LoadSavedModel + warm-up replay), as the model "
+        "server would")
+    check.add_argument("path", help="a version folder, e.g. OUT/1")
+    check.set_defaults(func=_check_export)
 
     data_help = ("multi30k:en-de, dialogsum, shapes[:N], SRC_FILE,TGT_FILE, "
                  "FILE.jsonl:SOURCE_FIELD:TARGET_FIELD or CAPTIONS.json:"

@@ -7,7 +7,9 @@ import uuid
 
 import tensorflow as tf
 
+from keras_s2s.export.export_settings import ExportSettings
 from keras_s2s.export.op_check import check_ops
+from keras_s2s.export.serving_harness import check_serving
 from keras_s2s.export.serving_module import ServingModule
 from keras_s2s.export.warmup import write_warmup_requests
 
@@ -30,16 +32,43 @@ def _image_warmup(size):
     return [[tf.io.encode_png(image).numpy() for image in images]]
 
 
+def track_function_variables(module, functions):
+    """Tracks, on `module`, the `tf.Variable`s that `functions` capture.
+
+    A Keras 3 variable wraps a `tf.Variable`; saving only the wrapper writes
+    a SaverDef that restores into a copy, so TensorFlow's C++
+    `LoadSavedModel` (TF Serving's loader) leaves the variables the graph
+    reads uninitialized ("Could not find variable ..."). Tracking the
+    captured variables themselves, as `keras.export.ExportArchive` does,
+    makes the SaverDef restore the ones the functions read.
+    """
+    seen, variables = set(), []
+    for function in functions:
+        for variable in function.get_concrete_function().variables:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                variables.append(variable)
+    module._serving_variables = variables
+    return variables
+
+
 def export_saved_model(model, out_dir, version=None, name=None,
-                       check=True, warmup=True):
+                       check=True, warmup=True, settings=None):
     """Exports `model` to `<out_dir>/<version>/`, the layout TF Serving watches.
 
     Tokenization, search and detokenization all run in the graph. The
     SavedModel is written into a hidden temporary folder beside the target
     (`.tmp-<version>-...`, which TF Serving ignores: it loads numeric folders
-    only), checked, given warm-up requests, then renamed into place, so a
+    only), given warm-up requests, checked, then renamed into place, so a
     watching server never sees a partial model and an interrupted export
     leaves no version folder.
+
+    The check loads the export on TF Serving's own C++ path (TensorFlow's
+    `LoadSavedModel`, then the warm-up records replayed as the server does
+    before it serves), with a helper program built once with g++ against
+    the installed tensorflow wheel (`keras_s2s.export.serving_harness`);
+    without a compiler it loads through `tf.compat.v1`'s Session loader,
+    which restores variables the same way.
 
     Args:
         model: a `keras_s2s.models.Seq2Seq` with a target tokenizer (and a
@@ -48,8 +77,14 @@ def export_saved_model(model, out_dir, version=None, name=None,
         version: int or None (the next free integer).
         name: the model name used in warm-up requests (default: the folder
             name of `out_dir`).
-        check: refuse graphs with ops stock TF Serving lacks (`check_ops`).
-        warmup: write `assets.extra/tf_serving_warmup_requests`.
+        check: refuse graphs with ops stock TF Serving lacks (`check_ops`)
+            and exports that TF Serving's C++ loader cannot load and warm up
+            (`check_serving`).
+        warmup: write `assets.extra/tf_serving_warmup_requests` (requests
+            to `serving_default` and `nbest`).
+        settings: an `ExportSettings` (n-best settings and per-request
+            limits), by default from the model's `generation_config`;
+            recorded in `assets.extra/keras_s2s_export.json`.
 
     Returns:
         the path of the version folder.
@@ -62,17 +97,25 @@ def export_saved_model(model, out_dir, version=None, name=None,
                               "are immutable, choose another version.")
     name = name or os.path.basename(out_dir)
     image_size = _image_size(model)
-    module = ServingModule(model, image_size=image_size)
+    settings = settings or ExportSettings.for_model(model)
+    module = ServingModule(model, image_size=image_size, settings=settings)
+    signatures = module.signatures()
+    track_function_variables(module, signatures.values())
     os.makedirs(out_dir, exist_ok=True)
     tmp = os.path.join(out_dir, f".tmp-{version}-{uuid.uuid4().hex[:8]}")
     try:
-        tf.saved_model.save(module, tmp, signatures=module.signatures())
+        tf.saved_model.save(module, tmp, signatures=signatures)
+        settings.write(tmp)
         if check:
             check_ops(tmp)
         if warmup:
             examples = (_image_warmup(image_size) if image_size
                         else TEXT_WARMUP)
-            write_warmup_requests(tmp, name, examples)
+            write_warmup_requests(tmp, name, examples,
+                                  signature_names=("serving_default",
+                                                   "nbest"))
+        if check:
+            check_serving(tmp)
         os.rename(tmp, target)
     finally:
         if os.path.exists(tmp):

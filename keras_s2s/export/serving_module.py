@@ -2,40 +2,75 @@
 
 import tensorflow as tf
 
-SIGNATURE_DOC = """Signatures (inputs and outputs by name):
+from keras_s2s.export.export_settings import ExportSettings
 
-serving_default
-    inputs: string [batch]  (text models: UTF-8 text; captioning models:
+SIGNATURE_DOC = """Signatures (inputs and outputs by name; B is the batch):
+
+serving_default      batches; REST rows or columns, gRPC, --enable_batching
+    inputs: string [B]  (text models: UTF-8 text; captioning models:
             encoded JPEG/PNG/GIF/BMP image bytes)
-    -> outputs: string [batch]  the best output
-       scores:  float32 [batch]  its search score
-nbest
+    -> outputs: string [B]  the best output
+       scores:  float32 [B]  its search score
+nbest                batches; same as serving_default, n-best settings fixed
+                     at export (keras-s2s export --beam-size --num-return
+                     --length-penalty --max-length)
     inputs: as above
-    beam_size: int32 scalar, length_penalty: float32 scalar,
-    max_length: int32 scalar, num_return: int32 scalar (defaults recorded
-    in the SignatureDef; send them if your client or server does not apply
-    defaults)
-    -> outputs: string [batch, n]  n-best outputs, best first
-       scores: float32 [batch, n]; lengths: int32 [batch, n] (in pieces,
-       end token included)
-       alignments: float32 [batch, n, max_length, src_len]  attention
-       output_pieces: string [batch, n, max_length]
-       source_pieces: string [batch, src_len]  (text models)
+    -> outputs: string [B, N]  N-best outputs, best first
+       scores: float32 [B, N]; lengths: int32 [B, N] (pieces, end included)
+       alignments: float32 [B, N, L, S]  attention (L: max_length, S: the
+                   model's max_source_length or image regions)
+       output_pieces: string [B, N, L]
+       source_pieces: string [B, S]  (text models)
+nbest_options_unbatched   per-request options; CANNOT run with
+                     --enable_batching (scalar inputs) and over REST needs
+                     every input in the request (gRPC applies defaults)
+    inputs: string [B]; beam_size: int32 []; length_penalty: float32 [];
+    max_length: int32 []; num_return: int32 []  (defaults: the nbest
+    settings; limits recorded at export: beam_size <= max_beam_size,
+    num_return <= beam_size, max_length <= max_output_length; beyond them
+    the request gets INVALID_ARGUMENT naming the limit)
+    -> as nbest, with N = num_return and L = max_length
+Every string output is valid UTF-8 (invalid byte sequences become U+FFFD).
 """
+
+
+def valid_utf8(strings):
+    """Replaces invalid UTF-8 sequences with U+FFFD (REST writes string
+    outputs into JSON as they are)."""
+    return tf.strings.unicode_transcode(strings, "UTF-8", "UTF-8",
+                                        errors="replace",
+                                        replacement_char=0xFFFD)
+
+
+def _nbest_shapes(num_return, max_length, source_length):
+    """Static shapes of the n-best outputs, dimension 0 the batch."""
+    return {"outputs": [None, num_return], "scores": [None, num_return],
+            "lengths": [None, num_return],
+            "output_pieces": [None, num_return, max_length],
+            "alignments": [None, num_return, max_length, source_length],
+            "source_pieces": [None, source_length]}
 
 
 class ServingModule(tf.Module):
     """Wraps a `Seq2Seq` with tokenizers into serving signatures.
 
-    Batch size 0 is answered with empty outputs without running the model (a
-    bidirectional RNN fails on an empty batch). Empty strings give empty
-    outputs with score 0; inputs longer than the model's
-    `max_source_length` tokens are truncated; invalid UTF-8 bytes are read as
-    U+FFFD. For captioning models each image is decoded and resized to
-    `image_size` in the graph; undecodable bytes raise InvalidArgument.
+    Every input and output of `serving_default` and `nbest` is batch-major
+    (dimension 0 is the batch, the other dimensions fixed by the export), so
+    TF Serving's batcher can merge requests and split answers. Batch size 0
+    is answered with empty outputs without running the model. Empty strings
+    give empty outputs with score 0; inputs longer than the model's
+    `max_source_length` tokens are truncated; invalid UTF-8 input bytes are
+    read as U+FFFD. For captioning models each image is decoded and resized
+    to `image_size` in the graph; undecodable bytes raise InvalidArgument.
+
+    Args:
+        model: a `Seq2Seq` with a target tokenizer.
+        image_size: int for image models (the side the encoder was built
+            for), None for text models.
+        settings: an `ExportSettings` (default: from the model).
     """
 
-    def __init__(self, model, image_size=None):
+    def __init__(self, model, image_size=None, settings=None):
         super().__init__()
         if model.target_tokenizer is None:
             raise ValueError("export: the model has no target tokenizer; "
@@ -43,19 +78,30 @@ class ServingModule(tf.Module):
         self.model = model
         self.image_size = image_size
         self.is_image = image_size is not None
-        defaults = dict(model.generation_config)
-        self.defaults = defaults
-        self.default_beam = int(defaults.get("beam_size", 5))
-        self.default_alpha = float(defaults.get("alpha", 0.0))
-        self.default_max_length = int(defaults.get("max_length", 100))
+        self.settings = settings or ExportSettings.for_model(model)
+        self.defaults = dict(model.generation_config)
+        # Image models: the fixed number of regions S of the alignments.
+        self._regions = None
+        if self.is_image:
+            outputs, _, _ = model.encoder(
+                tf.zeros([1, image_size, image_size, 3]), training=False)
+            self._regions = int(outputs.shape[1])
         spec = tf.TensorSpec([None], tf.string, name="inputs")
         self.serving_default = tf.function(self._serve,
                                            input_signature=[spec])
-        self.nbest = tf.function(self._nbest_with_defaults(), input_signature=[
-            spec, tf.TensorSpec([], tf.int32, name="beam_size"),
-            tf.TensorSpec([], tf.float32, name="length_penalty"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.int32, name="num_return")])
+        self.nbest = tf.function(self._nbest_fixed, input_signature=[spec])
+        self.nbest_options_unbatched = tf.function(
+            self._nbest_options_with_defaults(), input_signature=[
+                spec, tf.TensorSpec([], tf.int32, name="beam_size"),
+                tf.TensorSpec([], tf.float32, name="length_penalty"),
+                tf.TensorSpec([], tf.int32, name="max_length"),
+                tf.TensorSpec([], tf.int32, name="num_return")])
+
+    def signatures(self):
+        """The functions to save as signatures; the tensor defaults of
+        `nbest_options_unbatched` are recorded in its SignatureDef."""
+        return {"serving_default": self.serving_default, "nbest": self.nbest,
+                "nbest_options_unbatched": self.nbest_options_unbatched}
 
     def _decode_images(self, images):
         size = self.image_size
@@ -79,7 +125,7 @@ class ServingModule(tf.Module):
         def run():
             result = self.model.search(self._model_inputs(inputs),
                                        **options)
-            return {"outputs": result["text"][:, 0],
+            return {"outputs": valid_utf8(result["text"][:, 0]),
                     "scores": result["scores"][:, 0]}
 
         def empty():
@@ -88,59 +134,112 @@ class ServingModule(tf.Module):
 
         return tf.cond(tf.size(inputs) > 0, run, empty)
 
+    def _source_length(self):
+        """The fixed source dimension S of the n-best outputs, or None."""
+        if self.is_image:
+            return None  # already fixed: the encoder's number of regions
+        return self.model.max_source_length
+
     def _nbest(self, inputs, beam_size, length_penalty, max_length,
                num_return):
-        beam_size = tf.maximum(beam_size, 1)
-        num_return = tf.clip_by_value(num_return, 1, beam_size)
-        max_length = tf.maximum(max_length, 1)
         options = {k: v for k, v in self.defaults.items()
                    if k in ("beta", "no_repeat_ngram_size",
                             "relative_max_length")}
+        fixed_source = self._source_length()
 
         def run():
-            model_inputs = self._model_inputs(inputs)
             result = self.model.search(
-                model_inputs, method="beam", beam_size=beam_size,
-                alpha=length_penalty, max_length=max_length,
-                num_return=num_return, return_alignments=True, **options)
+                self._model_inputs(inputs), method="beam",
+                beam_size=beam_size, alpha=length_penalty,
+                max_length=max_length, num_return=num_return,
+                return_alignments=True, **options)
             tokenizer = self.model.target_tokenizer
-            out = {"outputs": result["text"], "scores": result["scores"],
+            alignments = result["alignments"]
+            out = {"outputs": valid_utf8(result["text"]),
+                   "scores": result["scores"],
                    "lengths": result["lengths"],
-                   "alignments": result["alignments"],
-                   "output_pieces": tokenizer.id_to_piece(result["tokens"])}
+                   "output_pieces": valid_utf8(
+                       tokenizer.id_to_piece(result["tokens"]))}
             if not self.is_image:
                 source = self.model.encode_inputs(inputs)
-                out["source_pieces"] = (
+                if fixed_source:
+                    missing = fixed_source - tf.shape(source)[1]
+                    source = tf.pad(source, [[0, 0], [0, missing]],
+                                    constant_values=self.model.pad_id)
+                    alignments = tf.pad(alignments, [[0, 0], [0, 0], [0, 0],
+                                                     [0, missing]])
+                out["source_pieces"] = valid_utf8(
                     self.model.source_tokenizer.id_to_piece(source))
+            out["alignments"] = alignments
+            if isinstance(num_return, int) and isinstance(max_length, int):
+                # Fixed at export: make the static shapes say so, as the
+                # SignatureDef then tells clients (and the batcher).
+                shapes = _nbest_shapes(num_return, max_length,
+                                       self._regions or fixed_source)
+                for key, value in out.items():
+                    value.set_shape(shapes[key])
             return out
 
         def empty():
+            regions = self._regions or fixed_source or 0
             out = {"outputs": tf.zeros([0, num_return], tf.string),
                    "scores": tf.zeros([0, num_return]),
                    "lengths": tf.zeros([0, num_return], tf.int32),
-                   "alignments": tf.zeros([0, num_return, max_length, 0]),
+                   "alignments": tf.zeros([0, num_return, max_length,
+                                           regions]),
                    "output_pieces": tf.zeros([0, num_return, max_length],
                                              tf.string)}
             if not self.is_image:
-                out["source_pieces"] = tf.zeros([0, 0], tf.string)
+                out["source_pieces"] = tf.zeros([0, regions], tf.string)
             return out
 
         return tf.cond(tf.size(inputs) > 0, run, empty)
 
-    def signatures(self):
-        """The functions to save as signatures; the tensor defaults of
-        `nbest` are recorded in its SignatureDef."""
-        return {"serving_default": self.serving_default, "nbest": self.nbest}
+    def _nbest_fixed(self, inputs):
+        s = self.settings
+        return self._nbest(inputs, s.beam_size, s.length_penalty,
+                           s.max_length, s.num_return)
 
-    def _nbest_with_defaults(self):
-        beam = tf.constant(self.default_beam, tf.int32)
-        alpha = tf.constant(self.default_alpha, tf.float32)
-        max_len = tf.constant(self.default_max_length, tf.int32)
-        num_return = tf.constant(self.default_beam, tf.int32)
+    def _nbest_options_with_defaults(self):
+        s = self.settings
+        defaults = {
+            "beam_size": tf.constant(s.beam_size, tf.int32),
+            "length_penalty": tf.constant(s.length_penalty, tf.float32),
+            "max_length": tf.constant(s.max_length, tf.int32),
+            "num_return": tf.constant(s.num_return, tf.int32)}
 
-        def nbest(inputs, beam_size=beam, length_penalty=alpha,
-                  max_length=max_len, num_return=num_return):
+        def nbest_options_unbatched(
+                inputs, beam_size=defaults["beam_size"],
+                length_penalty=defaults["length_penalty"],
+                max_length=defaults["max_length"],
+                num_return=defaults["num_return"]):
+            checks = [
+                tf.debugging.assert_greater_equal(
+                    beam_size, 1, message="beam_size must be at least 1"),
+                tf.debugging.assert_less_equal(
+                    beam_size, s.max_beam_size, message=(
+                        f"beam_size is above this export's max_beam_size "
+                        f"{s.max_beam_size} (keras-s2s export "
+                        "--max-beam-size)")),
+                tf.debugging.assert_greater_equal(
+                    num_return, 1, message="num_return must be at least 1"),
+                tf.debugging.assert_less_equal(
+                    num_return, beam_size,
+                    message="num_return must not exceed beam_size"),
+                tf.debugging.assert_greater_equal(
+                    max_length, 1, message="max_length must be at least 1"),
+                tf.debugging.assert_less_equal(
+                    max_length, s.max_output_length, message=(
+                        f"max_length is above this export's "
+                        f"max_output_length {s.max_output_length} "
+                        "(keras-s2s export --max-output-length)")),
+                tf.debugging.assert_greater_equal(
+                    length_penalty, 0.0,
+                    message="length_penalty must be >= 0"),
+            ]
+            with tf.control_dependencies(checks):
+                inputs = tf.identity(inputs)
             return self._nbest(inputs, beam_size, length_penalty, max_length,
                                num_return)
 
-        return nbest
+        return nbest_options_unbatched

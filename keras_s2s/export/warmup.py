@@ -8,7 +8,7 @@ WARMUP_FILE = "tf_serving_warmup_requests"
 
 
 def write_warmup_requests(saved_model_dir, model_name, examples,
-                          signature_name="serving_default"):
+                          signature_names=("serving_default",)):
     """Writes `PredictionLog` records that TF Serving replays on load.
 
     Args:
@@ -16,6 +16,10 @@ def write_warmup_requests(saved_model_dir, model_name, examples,
         model_name: the model's name in the server.
         examples: list of batches; each batch a list of str or bytes for the
             signature's `inputs`.
+        signature_names: the signatures to warm up, each with every batch.
+            Only signatures whose inputs are all batch-major belong here:
+            the server replays the records through its batcher when
+            batching is on, and a failing record fails the model's load.
     Returns the path written.
     """
     from tensorflow_serving.apis import model_pb2
@@ -26,15 +30,17 @@ def write_warmup_requests(saved_model_dir, model_name, examples,
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, WARMUP_FILE)
     with tf.io.TFRecordWriter(path) as writer:
-        for batch in examples:
-            request = predict_pb2.PredictRequest(
-                model_spec=model_pb2.ModelSpec(
-                    name=model_name, signature_name=signature_name))
-            request.inputs["inputs"].CopyFrom(
-                tf.make_tensor_proto(batch, dtype=tf.string))
-            log = prediction_log_pb2.PredictionLog(
-                predict_log=prediction_log_pb2.PredictLog(request=request))
-            writer.write(log.SerializeToString())
+        for signature_name in signature_names:
+            for batch in examples:
+                request = predict_pb2.PredictRequest(
+                    model_spec=model_pb2.ModelSpec(
+                        name=model_name, signature_name=signature_name))
+                request.inputs["inputs"].CopyFrom(
+                    tf.make_tensor_proto(batch, dtype=tf.string))
+                log = prediction_log_pb2.PredictionLog(
+                    predict_log=prediction_log_pb2.PredictLog(
+                        request=request))
+                writer.write(log.SerializeToString())
     return path
 
 

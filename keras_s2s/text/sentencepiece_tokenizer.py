@@ -42,7 +42,8 @@ class SentencePieceTokenizer(keras.layers.Layer):
     Call: `layer(strings)` -> int32 [batch, length], padded with 0.
     `tokenize(strings)` -> `tf.RaggedTensor` of ids; `detokenize(ids)` takes
     dense (padded), ragged or Python lists of ids, drops the special ids and anything after the
-    first `</s>`, and returns strings.
+    first `</s>`, and returns strings that are always valid UTF-8 (byte
+    pieces that spell no character become U+FFFD).
 
     Example:
     >>> proto = train_sentencepiece(sentences, vocab_size=1000)
@@ -154,7 +155,13 @@ class SentencePieceTokenizer(keras.layers.Layer):
         before_end = tf.equal(tf.cumsum(is_end, axis=-1), 0)
         ids = tf.ragged.boolean_mask(ids, before_end)
         ids = tf.ragged.boolean_mask(ids, ids > EOS_ID)
-        return self._run(lambda tok: tok.detokenize(ids))
+        text = self._run(lambda tok: tok.detokenize(ids))
+        # Byte-fallback pieces (<0xC3>, ...) can spell invalid UTF-8; the
+        # text returned is always valid (U+FFFD in their place), as JSON
+        # and Python's str need.
+        return tf.strings.unicode_transcode(text, "UTF-8", "UTF-8",
+                                            errors="replace",
+                                            replacement_char=0xFFFD)
 
     def id_to_piece(self, ids):
         return self._run(lambda tok: tok.id_to_string(ids))

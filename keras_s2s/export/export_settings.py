@@ -1,0 +1,105 @@
+"""Search settings and per-request limits fixed when a model is exported."""
+
+import json
+import os
+
+DEFAULT_MAX_BEAM_SIZE = 16
+DEFAULT_MAX_OUTPUT_LENGTH = 256
+SETTINGS_FILE = "keras_s2s_export.json"
+
+
+class ExportSettings:
+    """What the exported signatures search with, and what requests may ask.
+
+    `serving_default` searches as the model's `generation_config` says.
+    `nbest` takes only `inputs` (so it batches and works over REST) and
+    searches with the n-best settings below, fixed at export. The
+    `nbest_options_unbatched` signature lets a request choose beam size,
+    number of returns, length penalty and output length, within the limits
+    below; a request beyond a limit is answered with INVALID_ARGUMENT naming
+    it.
+
+    Args:
+        beam_size: int, `nbest`'s beam (default: the model's, else 5).
+        num_return: int, outputs per input of `nbest` (default: beam_size).
+        length_penalty: float, GNMT alpha of `nbest` (default: the model's).
+        max_length: int, output length of `nbest` in pieces (default: the
+            model's `max_length`, else 100).
+        max_beam_size: int, the largest beam a request may ask for
+            (default 16, or `beam_size` if larger).
+        max_output_length: int, the longest output a request may ask for
+            (default 256, or `max_length` if larger).
+
+    Example:
+    >>> ExportSettings.for_model(model, beam_size=8, num_return=3).to_dict()
+    """
+
+    def __init__(self, beam_size, num_return, length_penalty, max_length,
+                 max_beam_size, max_output_length):
+        self.beam_size = int(beam_size)
+        self.num_return = int(num_return)
+        self.length_penalty = float(length_penalty)
+        self.max_length = int(max_length)
+        self.max_beam_size = int(max_beam_size)
+        self.max_output_length = int(max_output_length)
+        self._validate()
+
+    @classmethod
+    def for_model(cls, model, beam_size=None, num_return=None,
+                  length_penalty=None, max_length=None, max_beam_size=None,
+                  max_output_length=None):
+        """Settings from `model.generation_config`, overridden where given."""
+        config = dict(getattr(model, "generation_config", {}) or {})
+        beam = int(beam_size if beam_size is not None
+                   else config.get("beam_size", 5))
+        length = int(max_length if max_length is not None
+                     else config.get("max_length", 100))
+        return cls(
+            beam_size=beam,
+            num_return=num_return if num_return is not None else beam,
+            length_penalty=(length_penalty if length_penalty is not None
+                            else config.get("alpha", 0.0)),
+            max_length=length,
+            max_beam_size=(max_beam_size if max_beam_size is not None
+                           else max(DEFAULT_MAX_BEAM_SIZE, beam)),
+            max_output_length=(max_output_length
+                               if max_output_length is not None
+                               else max(DEFAULT_MAX_OUTPUT_LENGTH, length)))
+
+    def _validate(self):
+        checks = [
+            (self.max_beam_size >= 1, "max_beam_size must be at least 1"),
+            (self.max_output_length >= 1,
+             "max_output_length must be at least 1"),
+            (1 <= self.beam_size <= self.max_beam_size,
+             f"beam_size {self.beam_size} must be in 1..max_beam_size "
+             f"{self.max_beam_size}"),
+            (1 <= self.num_return <= self.beam_size,
+             f"num_return {self.num_return} must be in 1..beam_size "
+             f"{self.beam_size}"),
+            (1 <= self.max_length <= self.max_output_length,
+             f"max_length {self.max_length} must be in 1..max_output_length "
+             f"{self.max_output_length}"),
+            (self.length_penalty >= 0.0, "length_penalty must be >= 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"export: {message}.")
+
+    def to_dict(self):
+        return {"nbest": {"beam_size": self.beam_size,
+                          "num_return": self.num_return,
+                          "length_penalty": self.length_penalty,
+                          "max_length": self.max_length},
+                "limits": {"max_beam_size": self.max_beam_size,
+                           "max_output_length": self.max_output_length}}
+
+    def write(self, saved_model_dir):
+        """Records the settings in `assets.extra/keras_s2s_export.json`
+        (TF Serving ignores that folder except for its warm-up file)."""
+        folder = os.path.join(saved_model_dir, "assets.extra")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, SETTINGS_FILE)
+        with open(path, "w") as f:
+            json.dump(self.to_dict(), f, indent=1)
+        return path

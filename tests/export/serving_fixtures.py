@@ -1,0 +1,59 @@
+"""Tiny zoo models and tokenizers for the export tests (no data files
+needed: the vocabularies are trained on generated shapes captions)."""
+
+import tensorflow as tf
+
+from keras_s2s import zoo
+from keras_s2s.datasets import generate_shapes
+from keras_s2s.text import SentencePieceTokenizer
+from keras_s2s.text import train_sentencepiece
+
+TEXTS = ["A red circle is left of a blue square.", "Two green triangles.",
+         "", "x" * 100_000]
+BAD_UTF8 = b"caf\xe9 \xff ok"
+
+
+def tiny(name):
+    """Overrides that make zoo architecture `name` a few thousand
+    parameters."""
+    config = zoo.describe(name)["config"]
+    over = {"encoder": {}, "decoder": {"units": 16, "embedding_dim": 8},
+            "attention": {}, "generation": {"max_length": 8}}
+    for key, value in (("units", 8), ("embedding_dim", 8), ("num_layers", 1)):
+        if key in config["encoder"]:
+            over["encoder"][key] = value
+    if config["encoder"]["class_name"] == "ImageEncoder":
+        over["encoder"]["filters"] = [4, 8]
+        over["image_size"] = 32
+    if config["attention"].get("score") in ("dot", "scaled_dot"):
+        over["encoder"]["units"] = 16
+    if "units" in config["attention"]:
+        over["attention"]["units"] = 8
+    if "filters" in config["attention"]:
+        over["attention"].update(filters=4, kernel_size=3)
+    if "generator_vocab_size" in config["decoder"]:
+        over["decoder"]["generator_vocab_size"] = 300
+    return over
+
+
+def make_tokenizers():
+    images, captions, _ = generate_shapes(60, image_size=32, seed=0)
+    texts = [c for cs in captions for c in cs] + TEXTS[:2]
+    tokenizer = SentencePieceTokenizer(train_sentencepiece(
+        texts, 300, progress=False))
+    return {"text": tokenizer,
+            "images": [tf.io.encode_png(i).numpy() for i in images[:4]],
+            "pixels": images[:4]}
+
+
+def is_image_model(name):
+    return zoo.describe(name)["config"]["encoder"]["class_name"] == (
+        "ImageEncoder")
+
+
+def build(name, tokenizers):
+    """Zoo architecture `name`, tiny and untrained, with tokenizers."""
+    tokenizer = tokenizers["text"]
+    source = None if is_image_model(name) else tokenizer
+    return zoo.load(name, pretrained=False, source_tokenizer=source,
+                    target_tokenizer=tokenizer, **tiny(name))

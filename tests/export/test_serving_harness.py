@@ -1,0 +1,136 @@
+"""The C++ harness itself, and what it catches that Python's loader does
+not."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import sentencepiece
+import tensorflow as tf
+
+from keras_s2s.export import ServingError
+from keras_s2s.export import check_serving
+from keras_s2s.export import export_saved_model
+from keras_s2s.export import predict_request
+from keras_s2s.export import run_serving_path
+from keras_s2s.export import track_function_variables
+from serving_fixtures import build
+from serving_fixtures import make_tokenizers
+
+
+class DenseModule(tf.Module):
+    """A one-layer Keras model in a tf.Module, as a user might save it."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(2)
+        self.dense.build((None, 3))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32,
+                                                name="x")])
+    def serve(self, x):
+        return {"y": self.dense(x)}
+
+
+@pytest.fixture(scope="module")
+def tokenizers():
+    return make_tokenizers()
+
+
+def _save_dense(path, track):
+    module = DenseModule()
+    if track:
+        track_function_variables(module, [module.serve])
+    tf.saved_model.save(module, str(path),
+                        signatures={"serving_default": module.serve})
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    return x, module.serve(tf.constant(x))["y"].numpy()
+
+
+def test_keras_variables_need_tracking_for_the_cpp_loader(tmp_path):
+    x, expected = _save_dense(tmp_path / "untracked", track=False)
+    # Python's object-graph loader is happy with it...
+    loaded = tf.saved_model.load(str(tmp_path / "untracked"))
+    np.testing.assert_allclose(
+        loaded.signatures["serving_default"](x=tf.constant(x))["y"],
+        expected, rtol=1e-6)
+    # ...TF Serving's C++ path is not.
+    report, [error] = run_serving_path(tmp_path / "untracked",
+                                       [predict_request({"x": x})])
+    assert report["loaded"]
+    assert isinstance(error, ServingError)
+    assert "Could not find variable" in error.message
+
+    x, expected = _save_dense(tmp_path / "tracked", track=True)
+    _, [answer] = run_serving_path(tmp_path / "tracked",
+                                   [predict_request({"x": x})])
+    np.testing.assert_allclose(answer["y"], expected, rtol=1e-6)
+
+
+def test_export_refuses_what_the_cpp_path_cannot_serve(tmp_path, tokenizers,
+                                                       monkeypatch):
+    """Without the variable tracking (the export before the fix), the
+    warm-up replay fails on the C++ path and nothing is written."""
+    import keras_s2s.export.saved_model as saved_model
+
+    monkeypatch.setattr(saved_model, "track_function_variables",
+                        lambda module, functions: [])
+    model = build("gru_luong_mt", tokenizers)
+    with pytest.raises(ValueError, match="Could not find variable"):
+        export_saved_model(model, tmp_path / "m")
+    assert os.listdir(tmp_path / "m") == []
+
+
+def test_request_rules_follow_tf_serving(tmp_path):
+    x, expected = _save_dense(tmp_path / "dense", track=True)
+    report, results = run_serving_path(tmp_path / "dense", [
+        predict_request({}),
+        predict_request({"x": x, "z": x}),
+        predict_request({"x": x}, signature_name="nope"),
+        predict_request({"x": x}, output_filter=["nope"]),
+        predict_request({"x": x}, output_filter=["y"]),
+    ])
+    assert "serving_default" in report["signatures"]
+    missing, extra, unknown, bad_filter, good = results
+    assert "Missing but required: {x}" in missing.message
+    assert "Sent extra: {z}" in extra.message
+    assert unknown.name == "FAILED_PRECONDITION"
+    assert "output tensor alias not found" in bad_filter.message
+    np.testing.assert_allclose(good["y"], expected, rtol=1e-6)
+
+
+def test_check_serving_reports_a_failing_warmup(tmp_path):
+    from keras_s2s.export import write_warmup_requests
+
+    _save_dense(tmp_path / "dense", track=True)
+    # A warm-up record the signature cannot take (strings for floats):
+    # the server would refuse to load the model.
+    write_warmup_requests(str(tmp_path / "dense"), "m", [["text"]])
+    with pytest.raises(ValueError, match="warm-up record 0"):
+        check_serving(tmp_path / "dense")
+
+
+def test_invalid_utf8_never_reaches_a_string_output(tmp_path, tokenizers):
+    """A model pushed to write a lone byte piece (<0xC3>, which starts a
+    two-byte character) answers valid UTF-8 with U+FFFD in its place."""
+    model = build("gru_luong_mt", tokenizers)
+    processor = sentencepiece.SentencePieceProcessor(
+        model_proto=model.target_tokenizer.proto)
+    byte_id = processor.piece_to_id("<0xC3>")
+    assert processor.id_to_piece(byte_id) == "<0xC3>"
+    bias = model.decoder.output_projection.bias
+    bias.assign(np.where(np.arange(bias.shape[0]) == byte_id, 50.0,
+                         0.0).astype("float32"))
+    assert model.generate(["A red circle."], method="greedy")[0].startswith(
+        "\ufffd")
+    path = export_saved_model(model, tmp_path / "m", check=False)
+    _, results = run_serving_path(path, [
+        predict_request({"inputs": ["A red circle."]}),
+        predict_request({"inputs": ["A red circle."]}, "nbest")])
+    for result in results:
+        for value in result.values():
+            if value.dtype == object:
+                for item in value.reshape(-1):
+                    item.decode("utf-8")  # strict: raises on invalid bytes
+    assert results[0]["outputs"][0].decode().startswith("\ufffd")
