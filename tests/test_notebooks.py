@@ -39,4 +39,7 @@ def test_serving_notebook(tmp_path, monkeypatch):
     assert "signature_def['nbest']" in printed
     assert '"signature_name": "serving_default"' in printed
     assert '"predictions"' in printed
+    assert "nbest_options_unbatched" in printed
+    # answered on TF Serving's C++ path, warm-up records replayed
+    assert "'loaded': True, 'warmup_records': 4" in printed
     assert "/models/bilstm_attn_mt" in printed
