@@ -89,7 +89,7 @@ def harness_path(build=True):
     if compiler is None:
         raise HarnessUnavailable(
             "no C++ compiler (g++) to build the TF Serving check; install "
-            "g++ (apt-get install g++) or export with check_serving=False.")
+            "g++ (apt-get install g++), or export with check=False.")
     include = os.path.join(tf_dir, "include")
     if not os.path.isdir(include):
         raise HarnessUnavailable(f"the tensorflow wheel at {tf_dir} ships "
@@ -218,18 +218,18 @@ from tensorflow_serving.apis import prediction_log_pb2
 
 path = sys.argv[1]
 report = {"loaded": False, "warmup_records": 0, "loader": "tf.compat.v1"}
+warmup = os.path.join(path, "assets.extra", "tf_serving_warmup_requests")
+records = ([r.numpy() for r in tf.data.TFRecordDataset(warmup)]
+           if os.path.exists(warmup) else [])
 graph = tf.Graph()
 with tf.compat.v1.Session(graph=graph) as session:
     try:
         meta = tf.compat.v1.saved_model.loader.load(session, ["serve"], path)
     except Exception as error:
-        report["error"] = "load: " + str(error).splitlines()[0]
+        report["error"] = "load: " + " ".join(str(error).split())[:1500]
         print(json.dumps(report)); sys.exit(3)
     report["loaded"] = True
     report["signatures"] = sorted(meta.signature_def)
-    warmup = os.path.join(path, "assets.extra", "tf_serving_warmup_requests")
-    records = ([r.numpy() for r in tf.data.TFRecordDataset(warmup)]
-               if os.path.exists(warmup) else [])
     for record in records:
         log = prediction_log_pb2.PredictionLog.FromString(record)
         request = log.predict_log.request
@@ -242,7 +242,7 @@ with tf.compat.v1.Session(graph=graph) as session:
             session.run(fetches, feeds)
         except Exception as error:
             report["error"] = ("warm-up record %d: " % report["warmup_records"]
-                               + str(error).splitlines()[0])
+                               + " ".join(str(error).split())[:1500])
             print(json.dumps(report)); sys.exit(4)
         report["warmup_records"] += 1
 print(json.dumps(report))
@@ -280,9 +280,12 @@ def check_serving(saved_model_dir):
               "tf.compat.v1's Session loader instead.", file=sys.stderr)
         report = _check_with_session_loader(saved_model_dir)
     if not report.get("loaded") or report.get("exit_code"):
+        loader = ("tf.compat.v1's Session loader (no g++ for the C++ "
+                  "check)" if report.get("loader") else
+                  "TensorFlow Serving's C++ loader (LoadSavedModel + warm-up "
+                  "replay)")
         raise ValueError(
-            "export: TensorFlow Serving's C++ loader (LoadSavedModel + "
-            "warm-up replay) refused the SavedModel: "
+            f"export: {loader} refused the SavedModel: "
             f"{report.get('error', 'exit code ' + str(report['exit_code']))}"
             ". Nothing was written.")
     return report

@@ -9,6 +9,9 @@ import pytest
 import sentencepiece
 import tensorflow as tf
 
+from tensorflow_serving.apis import predict_pb2
+from tensorflow_serving.apis import prediction_log_pb2
+
 from keras_s2s.export import ServingError
 from keras_s2s.export import check_serving
 from keras_s2s.export import export_saved_model
@@ -134,3 +137,36 @@ def test_invalid_utf8_never_reaches_a_string_output(tmp_path, tokenizers):
                 for item in value.reshape(-1):
                     item.decode("utf-8")  # strict: raises on invalid bytes
     assert results[0]["outputs"][0].decode().startswith("\ufffd")
+
+
+def test_without_a_compiler_the_session_loader_checks(tmp_path, monkeypatch,
+                                                      capsys):
+    """No g++ (no cached harness either): the check falls back to TF1's
+    Session loader, which restores through the SaverDef too, and says so."""
+    from keras_s2s.export import HarnessUnavailable
+    from keras_s2s.export import harness_path
+
+    monkeypatch.setenv("KERAS_S2S_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("CXX", str(tmp_path / "no-such-g++"))
+    with pytest.raises(HarnessUnavailable, match="g\\+\\+"):
+        harness_path()
+    for track in (True, False):
+        folder = tmp_path / f"dense-{track}"
+        x, _ = _save_dense(folder, track=track)
+        # A warm-up record with the float input, as a user's would carry.
+        request = predict_pb2.PredictRequest()
+        request.inputs["x"].CopyFrom(tf.make_tensor_proto(x))
+        os.makedirs(folder / "assets.extra")
+        with tf.io.TFRecordWriter(str(folder / "assets.extra" /
+                                      "tf_serving_warmup_requests")) as w:
+            w.write(prediction_log_pb2.PredictionLog(
+                predict_log=prediction_log_pb2.PredictLog(
+                    request=request)).SerializeToString())
+        if track:
+            report = check_serving(folder)
+            assert report["loader"] == "tf.compat.v1"
+            assert report["warmup_records"] == 1
+        else:
+            with pytest.raises(ValueError, match="Could not find variable"):
+                check_serving(folder)
+    assert "Session loader instead" in capsys.readouterr().err
