@@ -115,7 +115,11 @@ def export_saved_model(model, out_dir, version=None, name=None,
                                   signature_names=("serving_default",
                                                    "nbest"))
         if check:
-            check_serving(tmp)
+            try:
+                check_serving(tmp)
+            except ValueError as error:
+                raise ValueError(f"export: {error} Nothing was written.") \
+                    from None
         os.rename(tmp, target)
     finally:
         if os.path.exists(tmp):

@@ -285,9 +285,9 @@ def check_serving(saved_model_dir):
                   "TensorFlow Serving's C++ loader (LoadSavedModel + warm-up "
                   "replay)")
         raise ValueError(
-            f"export: {loader} refused the SavedModel: "
+            f"{loader} refused the SavedModel: "
             f"{report.get('error', 'exit code ' + str(report['exit_code']))}"
-            ". Nothing was written.")
+            ".")
     return report
 
 
