@@ -73,7 +73,7 @@ class GenerationMetricsCallback(keras.callbacks.Callback):
             if self._writer is None:
                 self._writer = tf.summary.create_file_writer(
                     f"{self.log_dir}/validation")
-            with self._writer.as_default():
+            with self._writer.as_default(), tf.summary.record_if(True):
                 for key, value in scores.items():
                     tf.summary.scalar(f"generation/{key}", value, step=epoch)
                 samples = "\n\n".join(

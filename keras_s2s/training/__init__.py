@@ -1,4 +1,5 @@
 from keras_s2s.training.data_specs import load_data
+from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint

@@ -19,7 +19,7 @@ from keras import ops
 
 
 def fit_multi_worker(model, dataset, steps_per_epoch, epochs, strategy,
-                     validation_data=None, verbose=1):
+                     validation_data=None, verbose=1, log_dir=None):
     """Trains a compiled `model` on `dataset` under `strategy`.
 
     Args:
@@ -33,6 +33,10 @@ def fit_multi_worker(model, dataset, steps_per_epoch, epochs, strategy,
         strategy: a `tf.distribute` strategy (any, not only multi-worker).
         validation_data: optional dataset; its mean loss is logged per epoch.
         verbose: 0 or 1 (a progress bar per epoch).
+        log_dir: optional TensorBoard folder: `epoch_loss` and
+            `epoch_learning_rate` go to `<log_dir>/train`, the validation
+            `epoch_loss` to `<log_dir>/validation`, as Keras' callback names
+            them. Give each worker its own folder.
 
     Returns:
         a history dict: `loss` (and `val_loss`) per epoch.
@@ -71,6 +75,17 @@ def fit_multi_worker(model, dataset, steps_per_epoch, epochs, strategy,
 
     iterator = iter(strategy.experimental_distribute_dataset(dataset))
     history = {"loss": []}
+    writers = {}
+    if log_dir:
+        writers = {split: tf.summary.create_file_writer(
+            f"{log_dir}/{split}") for split in ("train", "validation")}
+
+    def log(split, name, value, epoch):
+        if split in writers:
+            with writers[split].as_default(), tf.summary.record_if(True):
+                tf.summary.scalar(name, value, step=epoch)
+            writers[split].flush()
+
     for epoch in range(epochs):
         if verbose:
             print(f"Epoch {epoch + 1}/{epochs}")
@@ -81,10 +96,14 @@ def fit_multi_worker(model, dataset, steps_per_epoch, epochs, strategy,
             if verbose:
                 bar.update(step + 1, [("loss", total / (step + 1))])
         history["loss"].append(total / steps_per_epoch)
+        log("train", "epoch_loss", history["loss"][-1], epoch)
+        log("train", "epoch_learning_rate",
+            float(ops.convert_to_numpy(optimizer.learning_rate)), epoch)
         if validation_data is not None:
             values = [float(val_step(x, y)) for x, y in validation_data]
             history.setdefault("val_loss", []).append(
                 sum(values) / max(1, len(values)))
+            log("validation", "epoch_loss", history["val_loss"][-1], epoch)
             if verbose:
                 print(f"val_loss: {history['val_loss'][-1]:.4f}")
     return history

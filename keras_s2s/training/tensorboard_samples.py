@@ -26,7 +26,9 @@ class TensorBoardSamples(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         lr = self.model.optimizer.learning_rate
-        with self.writer.as_default():
+        # record_if(True): Keras' TensorBoard callback with an integer
+        # update_freq leaves a step filter open that would drop these.
+        with self.writer.as_default(), tf.summary.record_if(True):
             tf.summary.scalar("learning_rate",
                               float(ops.convert_to_numpy(lr)), step=epoch)
             lines = []

@@ -1,5 +1,3 @@
-import glob
-
 import keras
 import numpy as np
 import pytest
@@ -13,6 +11,8 @@ from keras_s2s.metrics import caption_scores
 from keras_s2s.metrics import corpus_bleu
 from keras_s2s.metrics import corpus_chrf
 from keras_s2s.metrics import rouge_scores
+from keras_s2s.training import EpochTensorBoard
+from tensorboard_events import tensorboard_events
 
 HYPS = ["Ein Mann fährt auf einem Pferd.", "Zwei Hunde spielen im Schnee",
         "Eine Frau liest ein Buch ."]
@@ -74,11 +74,19 @@ def test_callback_logs_metrics_and_tensorboard(tmp_path):
     callback = GenerationMetricsCallback(
         lambda inputs: [HYPS[i] for i in inputs], [0, 1, 2], REFS,
         metric="bleu", log_dir=str(tmp_path))
+    # Keras' callback with an integer update_freq (1 step per epoch here,
+    # never a multiple of 3) used to swallow every epoch-end summary.
+    board = EpochTensorBoard(str(tmp_path), update_freq=3)
     history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=2,
-                        verbose=0, callbacks=[callback])
+                        verbose=0, callbacks=[callback, board])
     expected = sacrebleu.corpus_bleu(HYPS, [REFS]).score
     assert history.history["val_bleu"] == pytest.approx([expected] * 2)
-    assert glob.glob(str(tmp_path / "validation" / "events.out.tfevents*"))
+    logged = tensorboard_events(tmp_path / "validation")
+    assert logged["generation/bleu"] == pytest.approx([expected] * 2)
+    assert HYPS[0] in logged["generation/samples"][0]
+    assert logged["epoch_bleu"] == pytest.approx([expected] * 2)
+    train = tensorboard_events(tmp_path / "train")
+    assert train["epoch_loss"] == pytest.approx(history.history["loss"])
     with pytest.raises(ValueError, match="metric"):
         GenerationMetricsCallback(len, [], [], metric="meteor")
 

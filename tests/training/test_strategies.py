@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 from data_paths import requires_multi30k
+from tensorboard_events import tensorboard_events
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -95,6 +96,14 @@ def test_multi_worker_two_processes_end_with_the_same_weights(tmp_path):
     history = json.loads((chief / "history.json").read_text())
     assert history["loss"][-1] < history["loss"][0]
     assert history == json.loads((other / "history.json").read_text())
+    # The chief's TensorBoard holds the losses the history reports.
+    logged = tensorboard_events(chief / "logs" / "train")
+    np.testing.assert_allclose(logged["epoch_loss"], history["loss"],
+                               rtol=1e-6)
+    assert len(logged["epoch_learning_rate"]) == 2
+    np.testing.assert_allclose(
+        tensorboard_events(chief / "logs" / "validation")["epoch_loss"],
+        history["val_loss"], rtol=1e-6)
     a = keras.saving.load_model(chief / "model.keras", compile=False)
     b = keras.saving.load_model(other / "model.keras", compile=False)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
