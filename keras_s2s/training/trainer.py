@@ -10,6 +10,7 @@ from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.multi_worker_loop import wait_for_all_workers
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
+from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt
 
@@ -203,8 +204,13 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
     checkpoint = ResumableCheckpoint(os.path.join(out_dir, "checkpoints"),
                                      every=checkpoint_every)
     done = checkpoint.restore(net)
+    finished = done >= epochs * steps
     if done and verbose:
-        print(f"Resuming from step {done} (epoch {done // steps + 1}).")
+        print(f"The checkpoint at step {done} completes the {epochs} "
+              "epoch(s) asked for; nothing to train (raise --epochs to "
+              "train on)." if finished else
+              f"Resuming from step {done} (epoch {done // steps + 1} of "
+              f"{epochs}).")
     metric = TASK_METRIC[task]
     val_sources, val_refs = (x[:val_examples] for x in val_pairs)
     # The metrics callback comes before TensorBoard, which then logs the
@@ -214,8 +220,8 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
         GenerationMetricsCallback(
             lambda xs: net.generate(xs, method="greedy"), val_sources,
             val_refs, metric=metric),
-        keras.callbacks.TensorBoard(os.path.join(out_dir, "logs"),
-                                    update_freq=max(1, checkpoint_every)),
+        EpochTensorBoard(os.path.join(out_dir, "logs"),
+                         update_freq=max(1, checkpoint_every)),
         TensorBoardSamples(val_sources, val_refs,
                            os.path.join(out_dir, "logs")),
     ]
@@ -225,7 +231,9 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
     history = {}
 
     def run(first_epoch, last_epoch, steps_per_epoch, skip):
-        h = net.fit(stream.skip(skip), validation_data=val_ds,
+        # shuffle=False: the stream is shuffled by tf.data already (fit
+        # would only warn that it ignores shuffle for a dataset).
+        h = net.fit(stream.skip(skip), validation_data=val_ds, shuffle=False,
                     steps_per_epoch=steps_per_epoch, initial_epoch=first_epoch,
                     epochs=last_epoch, callbacks=callbacks, verbose=verbose)
         for key, values in h.history.items():
@@ -237,8 +245,12 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
         epoch, done = epoch + 1, (epoch + 1) * steps
     if epoch < epochs and not net.stop_training:
         run(epoch, epochs, steps, done)
+    history_path = os.path.join(out_dir, "history.json")
+    if finished and os.path.exists(history_path):
+        with open(history_path) as f:  # keep the finished run's history
+            return net, json.load(f)
     net.save(os.path.join(out_dir, "model.keras"))
-    with open(os.path.join(out_dir, "history.json"), "w") as f:
+    with open(history_path, "w") as f:
         json.dump(history, f, indent=1)
     return net, history
 
@@ -247,10 +259,9 @@ def _train_multi_worker(net, stream, val_ds, steps, epochs, dist, out_dir,
                         verbose):
     """Keras' fit() cannot run under MultiWorkerMirroredStrategy: a custom
     loop trains instead (no step checkpoints or generation metrics). The
-    chief writes `<out_dir>/model.keras`; worker k > 0 writes
-    `<out_dir>/worker-k/`, so workers sharing a file system do not clash."""
-    history = fit_multi_worker(net, stream, steps, epochs, dist,
-                               validation_data=val_ds, verbose=verbose)
+    chief writes `<out_dir>/model.keras` and its TensorBoard losses in
+    `<out_dir>/logs`; worker k > 0 writes into `<out_dir>/worker-k/`, so
+    workers sharing a file system do not clash."""
     resolver = dist.cluster_resolver
     task_id = (resolver.task_id or 0) if resolver is not None else 0
     if resolver is not None and resolver.task_type == "chief":
@@ -260,6 +271,9 @@ def _train_multi_worker(net, stream, val_ds, steps, epochs, dist, out_dir,
     if task_id:
         out_dir = os.path.join(out_dir, f"worker-{task_id}")
         os.makedirs(out_dir, exist_ok=True)
+    history = fit_multi_worker(net, stream, steps, epochs, dist,
+                               validation_data=val_ds, verbose=verbose,
+                               log_dir=os.path.join(out_dir, "logs"))
     net.save(os.path.join(out_dir, "model.keras"))
     with open(os.path.join(out_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
