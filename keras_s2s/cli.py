@@ -185,6 +185,8 @@ def _generate(args):
         options["method"] = args.method
     if args.beam_size and args.method in (None, "beam"):
         options["beam_size"] = args.beam_size
+    if args.no_split:
+        options["split_sentences"] = False
     for start in range(0, len(texts), args.batch_size):
         for output in model.generate(texts[start:start + args.batch_size],
                                      **options):
@@ -258,6 +260,10 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="keras-s2s",
         description="Attention-based sequence-to-sequence models for Keras 3.")
+    parser.add_argument(
+        "--verbose", action="store_true", help="keep TensorFlow's and "
+        "SentencePiece's native log lines (the `keras-s2s` command drops "
+        "them; also KERAS_S2S_VERBOSE=1)")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo", help="train a small attention model on a toy task and "
@@ -387,6 +393,9 @@ def build_parser():
                          help="default: the model's own search settings")
         gen.add_argument("--beam-size", type=int, default=None)
         gen.add_argument("--batch-size", type=int, default=32)
+        gen.add_argument("--no-split", action="store_true",
+                         help="decode each input whole (translation models "
+                         "split paragraphs into sentences by default)")
         gen.set_defaults(func=_generate)
 
     plot = sub.add_parser("plot-attention",
@@ -416,7 +425,17 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --verbose may stand anywhere; the console script acted on it already.
+    argv = ["--verbose"] * ("--verbose" in argv) + [
+        a for a in argv if a != "--verbose"]
     args = build_parser().parse_args(argv)
+    import warnings
+
+    def one_line(message, category, *unused, **unused_kw):
+        return f"keras-s2s {args.command}: warning: {message}\n"
+
+    warnings.formatwarning = one_line
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError) as error:

@@ -63,12 +63,20 @@ def masked_softmax(scores, mask=None):
     gets all-zero weights (not a uniform distribution over padding).
     """
     scores = ops.cast(scores, "float32")
-    if mask is None:
+    if scores.shape[-1] == 1:
+        # One source position (e.g. an empty input's padding): the softmax
+        # is 1, said directly (Keras warns about a softmax over size 1).
+        weights = ops.ones_like(scores)
+    elif mask is None:
         return ops.softmax(scores, axis=-1)
-    mask = ops.cast(mask, "bool")
-    scores = ops.where(mask, scores, ops.full_like(scores, -1e9))
-    weights = ops.softmax(scores, axis=-1)
-    return ops.where(mask, weights, ops.zeros_like(weights))
+    else:
+        weights = ops.softmax(ops.where(ops.cast(mask, "bool"), scores,
+                                        ops.full_like(scores, -1e9)),
+                              axis=-1)
+    if mask is None:
+        return weights
+    return ops.where(ops.cast(mask, "bool"), weights,
+                     ops.zeros_like(weights))
 
 
 def weighted_sum(weights, values):
