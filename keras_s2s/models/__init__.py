@@ -1,1 +1,2 @@
 from keras_s2s.models.seq2seq import Seq2Seq
+from keras_s2s.models.truncation_warning import TruncationWarning

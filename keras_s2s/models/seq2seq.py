@@ -6,6 +6,7 @@ from keras import ops
 from keras_s2s.generation.beam_search import tile_beams
 from keras_s2s.generation.search import DEFAULT_BEAM_SIZE
 from keras_s2s.generation.search import search
+from keras_s2s.models.truncation_warning import TruncationWarning
 
 SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
@@ -31,6 +32,18 @@ def _is_text(inputs):
     # NumPy str/bytes/object arrays, or tf.string tensors.
     return (getattr(dtype, "kind", "") in ("U", "S", "O")
             or getattr(dtype, "name", "") == "string")
+
+
+def _text_list(inputs):
+    """`inputs` as a list of str when it is text, else None."""
+    if isinstance(inputs, (str, bytes)):
+        inputs = [inputs]
+    if not _is_text(inputs):
+        return None
+    if hasattr(inputs, "numpy"):
+        inputs = inputs.numpy()
+    return [x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
+            for x in list(inputs)]
 
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
@@ -62,7 +75,11 @@ class Seq2Seq(keras.Model):
             `beam_size`, `alpha`, `max_length`, `no_repeat_ngram_size`, ...)
             that calls may override.
         max_source_length: int or None. Text sources are cut to this many
-            tokens before encoding.
+            tokens before encoding (`generate` warns when it cuts).
+        split_sentences: bool. The model was trained on single sentences:
+            `generate` splits each text input into sentences, decodes them
+            in one batch and joins the outputs (the translation presets set
+            it; `generate(..., split_sentences=False)` turns it off).
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -74,7 +91,8 @@ class Seq2Seq(keras.Model):
 
     def __init__(self, encoder, decoder, start_id=2, end_id=3, pad_id=0,
                  source_tokenizer=None, target_tokenizer=None,
-                 generation_config=None, max_source_length=None, **kwargs):
+                 generation_config=None, max_source_length=None,
+                 split_sentences=False, **kwargs):
         super().__init__(**kwargs)
         self.encoder = _deserialize(encoder)
         self.decoder = _deserialize(decoder)
@@ -90,6 +108,7 @@ class Seq2Seq(keras.Model):
                              f"{sorted(unknown)}; valid keys are "
                              f"{', '.join(SEARCH_OPTIONS)}.")
         self.max_source_length = max_source_length
+        self.split_sentences = bool(split_sentences)
 
     def build(self, input_shape):
         source_shape = tuple(input_shape["source"])
@@ -198,17 +217,39 @@ class Seq2Seq(keras.Model):
                 result["scores"] = ops.where(empty, 0.0, result["scores"])
         return result
 
-    def generate(self, inputs, **options):
+    def generate(self, inputs, split_sentences=None, **options):
         """Decodes and returns Python results.
+
+        Text inputs longer than `max_source_length` pieces are cut there,
+        with a `TruncationWarning` naming them. With `split_sentences` (by
+        default the model's own setting) and one output per input, each
+        text is split into sentences (`keras_s2s.text.split_sentences`),
+        all sentences are decoded in one batch and each input's outputs are
+        joined with a space.
 
         Returns a list with one entry per input: the best output string (a
         list of the n-best strings when `num_return` > 1) when a target
         tokenizer is attached, else the list of output token ids (up to and
         including the end token).
         """
-        result = self.search(inputs, **options)
         n_best = options.get("num_return",
                              self.generation_config.get("num_return", 1)) > 1
+        if split_sentences is None:
+            split_sentences = self.split_sentences
+        texts = _text_list(inputs)
+        if (split_sentences and texts is not None and not n_best
+                and self.target_tokenizer is not None):
+            from keras_s2s.text import split_sentences as split
+
+            pieces = [split(t) or [""] for t in texts]
+            flat = [s for sentences in pieces for s in sentences]
+            outputs = iter(self.generate(flat, split_sentences=False,
+                                         **options))
+            return [" ".join(o for o in (next(outputs) for _ in sentences)
+                             if o) for sentences in pieces]
+        if texts is not None:
+            self._warn_truncated(texts)
+        result = self.search(inputs, **options)
         if "text" in result:
             rows = [[s.decode("utf-8") for s in row]
                     for row in ops.convert_to_numpy(result["text"])]
@@ -218,6 +259,23 @@ class Seq2Seq(keras.Model):
             rows = [[list(map(int, t[:n])) for t, n in zip(ts, ns)]
                     for ts, ns in zip(tokens, lengths)]
         return rows if n_best else [row[0] for row in rows]
+
+    def _warn_truncated(self, texts):
+        if not self.max_source_length or self.source_tokenizer is None:
+            return
+        lengths = self.source_tokenizer.tokenize(texts).row_lengths()
+        cut = [(i, int(n)) for i, n in enumerate(lengths.numpy())
+               if n > self.max_source_length]
+        if cut:
+            import warnings
+
+            listed = ", ".join(f"input {i} ({n} pieces)" for i, n in cut[:5])
+            more = f" and {len(cut) - 5} more" if len(cut) > 5 else ""
+            warnings.warn(
+                f"{listed}{more} cut to the first {self.max_source_length} "
+                "pieces (the model's max_source_length); the rest is not "
+                "translated. Split long texts first.", TruncationWarning,
+                stacklevel=3)
 
     def get_config(self):
         serialize = keras.saving.serialize_keras_object
@@ -234,6 +292,7 @@ class Seq2Seq(keras.Model):
                                  if self.target_tokenizer else None),
             "generation_config": self.generation_config,
             "max_source_length": self.max_source_length,
+            "split_sentences": self.split_sentences,
         }
 
     def get_build_config(self):

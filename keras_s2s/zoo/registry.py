@@ -119,7 +119,8 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
                       **decoder_config),
         source_tokenizer=source_tokenizer, target_tokenizer=target_tokenizer,
         generation_config=generation,
-        max_source_length=config.get("max_source_length"), name=name)
+        max_source_length=config.get("max_source_length"),
+        split_sentences=config.get("split_sentences", False), name=name)
 
 
 def load(name, pretrained=True, weights=None, cache_dir=None,
@@ -154,7 +155,7 @@ def load(name, pretrained=True, weights=None, cache_dir=None,
     preset = _REGISTRY[name]
     unknown = set(overrides) - set(CONFIG_SECTIONS) - set(preset["config"]) \
         - {"source_vocab_size", "target_vocab_size", "max_source_length",
-           "image_size", "shared_vocab"}
+           "image_size", "shared_vocab", "split_sentences"}
     if unknown:
         raise ValueError(f"zoo.load({name!r}): unknown overrides "
                          f"{sorted(unknown)}; valid keys are "
