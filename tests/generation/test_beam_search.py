@@ -222,9 +222,17 @@ def test_saved_model_round_trip(tmp_path):
     module = Searcher(model)
     expected = module.beam(tf.constant(SRC))
     path = os.path.join(tmp_path, "searcher")
-    tf.saved_model.save(module, path)
-    loaded = tf.saved_model.load(path)
-    got = loaded.beam(tf.constant(SRC))
+    # Served as TF Serving would: the C++ loader and Session::Run.
+    from keras_s2s.export import predict_request
+    from keras_s2s.export import run_serving_path
+    from keras_s2s.export import track_function_variables
+
+    track_function_variables(module, [module.beam])
+    tf.saved_model.save(module, path,
+                        signatures={"serving_default": module.beam})
+    _, [got] = run_serving_path(path, [predict_request(
+        {"source": np.asarray(SRC, np.int32)})])
+    assert isinstance(got, dict), got
     for key in ("tokens", "lengths", "scores"):
         np.testing.assert_allclose(np.asarray(got[key]),
                                    np.asarray(expected[key]), atol=1e-6)
