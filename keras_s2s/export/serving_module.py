@@ -42,6 +42,14 @@ def valid_utf8(strings):
                                         replacement_char=0xFFFD)
 
 
+def _in_range(value, name, low, high, above):
+    """Graph checks `low <= value <= high`; InvalidArgument names `name`."""
+    return [tf.debugging.assert_greater_equal(
+                value, low, message=f"{name} must be at least {low}"),
+            tf.debugging.assert_less_equal(value, high,
+                                           message=f"{name} {above}")]
+
+
 def _nbest_shapes(num_return, max_length, source_length):
     """Static shapes of the n-best outputs, dimension 0 the batch."""
     return {"outputs": [None, num_return], "scores": [None, num_return],
@@ -213,26 +221,17 @@ class ServingModule(tf.Module):
                 length_penalty=defaults["length_penalty"],
                 max_length=defaults["max_length"],
                 num_return=defaults["num_return"]):
+            limit = "is above this export's {} {} (keras-s2s export --{})"
             checks = [
-                tf.debugging.assert_greater_equal(
-                    beam_size, 1, message="beam_size must be at least 1"),
-                tf.debugging.assert_less_equal(
-                    beam_size, s.max_beam_size, message=(
-                        f"beam_size is above this export's max_beam_size "
-                        f"{s.max_beam_size} (keras-s2s export "
-                        "--max-beam-size)")),
-                tf.debugging.assert_greater_equal(
-                    num_return, 1, message="num_return must be at least 1"),
-                tf.debugging.assert_less_equal(
-                    num_return, beam_size,
-                    message="num_return must not exceed beam_size"),
-                tf.debugging.assert_greater_equal(
-                    max_length, 1, message="max_length must be at least 1"),
-                tf.debugging.assert_less_equal(
-                    max_length, s.max_output_length, message=(
-                        f"max_length is above this export's "
-                        f"max_output_length {s.max_output_length} "
-                        "(keras-s2s export --max-output-length)")),
+                *_in_range(beam_size, "beam_size", 1, s.max_beam_size,
+                           limit.format("max_beam_size", s.max_beam_size,
+                                        "max-beam-size")),
+                *_in_range(num_return, "num_return", 1, beam_size,
+                           "must not exceed beam_size"),
+                *_in_range(max_length, "max_length", 1, s.max_output_length,
+                           limit.format("max_output_length",
+                                        s.max_output_length,
+                                        "max-output-length")),
                 tf.debugging.assert_greater_equal(
                     length_penalty, 0.0,
                     message="length_penalty must be >= 0"),
