@@ -37,8 +37,10 @@ def _vocab(args):
     texts = []
     for spec in args.input:
         texts.extend(_read_corpus(spec))
-    print(f"Training a {args.vocab_size}-piece {args.model_type} model on "
-          f"{len(texts):,} texts...")
+    print(f"Read {len(texts):,} texts from {', '.join(args.input)}; "
+          f"training a {args.model_type} model"
+          + (f" on {args.max_sentences:,} of them" if args.max_sentences
+             and args.max_sentences < len(texts) else "") + ".")
     proto = train_sentencepiece(texts, vocab_size=args.vocab_size,
                                 model_type=args.model_type,
                                 max_sentences=args.max_sentences)

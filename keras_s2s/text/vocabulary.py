@@ -1,6 +1,7 @@
 """Training SentencePiece subword models with the reserved ids keras_s2s uses."""
 
 import io
+import time
 
 import numpy as np
 
@@ -48,7 +49,11 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
         texts = [texts[i] for i in sorted(keep)]
     if not texts:
         raise ValueError("train_sentencepiece: no texts to train on.")
-    bar = keras.utils.Progbar(len(texts), unit_name="text") if progress else None
+    bar = None
+    if progress:
+        print(f"SentencePiece vocabulary ({vocab_size:,} pieces): "
+              f"normalizing {len(texts):,} texts")
+        bar = keras.utils.Progbar(len(texts), unit_name="text")
     normalized, chunk = [], 4096
     for start in range(0, len(texts), chunk):
         batch = normalize_text(texts[start:start + chunk]).numpy()
@@ -56,6 +61,10 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
         if bar is not None:
             bar.update(min(start + chunk, len(texts)))
     buffer = io.BytesIO()
+    started = time.time()
+    if progress:
+        print(f"SentencePiece vocabulary: training on {len(normalized):,} "
+              "texts...", end="", flush=True)
     try:
         _train(spm, normalized, buffer, vocab_size, model_type,
                character_coverage)
@@ -68,6 +77,9 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
             f"these texts, which need about {needed} ids: 256 byte pieces, 4 "
             "specials and one per character kept (see character_coverage)."
         ) from None
+    finally:
+        if progress:
+            print(f" {time.time() - started:.1f} s")
     return buffer.getvalue()
 
 
