@@ -27,6 +27,7 @@ SCRIPT = textwrap.dedent("""
     print("REPLICAS", tf.distribute.get_strategy().num_replicas_in_sync,
           t.make_strategy("mirrored").num_replicas_in_sync)
     print("LOSS", history["loss"][0], history["loss"][-1])
+    print("WEIGHTS", sum(float(abs(w).sum()) for w in model.get_weights()))
 """)
 
 
@@ -42,7 +43,17 @@ def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
     first, last = map(float, next(l for l in proc.stdout.splitlines()
                                   if l.startswith("LOSS")).split()[1:])
     assert last < first
-    assert (tmp_path / "model.keras").exists()
+    # The saved model is the trained one.
+    import keras
+    import numpy as np
+
+    import keras_s2s  # noqa: F401  registers the classes
+
+    saved = keras.saving.load_model(tmp_path / "model.keras", compile=False)
+    trained = float(next(l for l in proc.stdout.splitlines()
+                         if l.startswith("WEIGHTS")).split()[1])
+    assert np.isclose(sum(float(abs(w).sum()) for w in saved.get_weights()),
+                      trained, rtol=1e-6)
 
 
 def free_ports(n):
