@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.keras_s2s-installed
 
-.PHONY: translate demo test install clean
+.PHONY: translate demo test install release clean
 
 TEXT ?= A little girl climbs into a wooden playhouse.
 
@@ -25,6 +25,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests
+
+# Wheel, sdist and the weights/vocabulary release folder (with SHA256SUMS) in dist/.
+release: $(STAMP)
+	$(BIN)/python -m pip install --quiet build
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/keras-s2s zoo release dist/release
 
 clean:
 	rm -rf $(VENV) build *.egg-info

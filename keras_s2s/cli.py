@@ -221,8 +221,31 @@ def _zoo(args):
                   f"{preset['parameters'] / 1e6:5.1f}M  {shipped}")
     elif args.action == "pack":
         return _zoo_pack(args)
+    elif args.action == "download":
+        return _zoo_download(args)
+    elif args.action == "release":
+        return _zoo_release(args)
     else:
         print(json.dumps(zoo.describe(args.name), indent=1))
+    return 0
+
+
+def _zoo_download(args):
+    from keras_s2s import zoo
+
+    for path in zoo.download(args.names, cache_dir=args.cache_dir,
+                             weights_url=args.weights_url):
+        print(path)
+    return 0
+
+
+def _zoo_release(args):
+    from keras_s2s import zoo
+
+    sums = zoo.write_release(args.out)
+    print(sums.read_text(), end="")
+    print(f"Wrote {sums.parent}: upload these files as release assets, or "
+          "serve the folder and set KERAS_S2S_WEIGHTS_URL to its URL.")
     return 0
 
 
@@ -407,12 +430,27 @@ def build_parser():
     plot.add_argument("--out", default="attention.png")
     plot.set_defaults(func=_plot_attention)
 
-    zoo_cmd = sub.add_parser("zoo", help="list, describe or pack zoo models")
+    zoo_cmd = sub.add_parser("zoo", help="list, describe, download, release "
+                             "or pack zoo models")
     zoo_sub = zoo_cmd.add_subparsers(dest="action", required=True)
     zoo_list = zoo_sub.add_parser("list")
     zoo_list.add_argument("--task", default=None)
     zoo_describe = zoo_sub.add_parser("describe")
     zoo_describe.add_argument("name")
+    zoo_download = zoo_sub.add_parser(
+        "download", help="fetch zoo models' weights and vocabularies into "
+        "the cache ahead of time (sha256 checked)")
+    zoo_download.add_argument("names", nargs="+")
+    zoo_download.add_argument("--cache-dir", default=None,
+                              help="default ~/.keras/keras_s2s or "
+                              "$KERAS_S2S_CACHE")
+    zoo_download.add_argument("--weights-url", default=None,
+                              help="base URL of the release files (default "
+                              "$KERAS_S2S_WEIGHTS_URL, else the release)")
+    zoo_release = zoo_sub.add_parser(
+        "release", help="copy every shipped weights and vocabulary file "
+        "into a folder with a SHA256SUMS, ready to upload")
+    zoo_release.add_argument("out")
     zoo_pack = zoo_sub.add_parser(
         "pack", help="write a trained run's weights and vocabularies for "
         "shipping under a preset name; prints the preset entries")

@@ -5,3 +5,5 @@ from keras_s2s.zoo.registry import load
 from keras_s2s.zoo.registry import register
 from keras_s2s.zoo.registry import save_for_zoo
 from keras_s2s.zoo.registry import unregister
+from keras_s2s.zoo.release import download
+from keras_s2s.zoo.release import write_release

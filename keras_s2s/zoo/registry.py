@@ -125,7 +125,7 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
 
 def load(name, pretrained=True, weights=None, cache_dir=None,
          tokenizer=None, source_tokenizer=None, target_tokenizer=None,
-         **overrides):
+         weights_url=None, **overrides):
     """Builds a zoo model; loads its shipped weights when `pretrained`.
 
     Args:
@@ -134,7 +134,11 @@ def load(name, pretrained=True, weights=None, cache_dir=None,
             clear error when none are shipped (pass `pretrained=False` for a
             randomly initialised model).
         weights: optional path of a weights file to load instead.
-        cache_dir: where downloaded files are kept.
+        cache_dir: where downloaded files are kept (default
+            `~/.keras/keras_s2s`, or `$KERAS_S2S_CACHE`).
+        weights_url: base URL to download shipped files from (default
+            `$KERAS_S2S_WEIGHTS_URL`, else the release URL); every file is
+            checked against its sha256 before it enters the cache.
         tokenizer / source_tokenizer / target_tokenizer: tokenizer layers (or
             SentencePiece protos) to attach, e.g. a new vocabulary for
             fine-tuning; `tokenizer` sets both (shared vocabularies).
@@ -174,14 +178,17 @@ def load(name, pretrained=True, weights=None, cache_dir=None,
                 f"zoo.load({name!r}): no pretrained weights are shipped for "
                 "this model yet. Pass pretrained=False for a randomly "
                 "initialised model, or weights=<path> for your own.")
-        weights_path = resolve(preset["weights"], cache_dir=cache_dir)
+        weights_path = resolve(preset["weights"], cache_dir=cache_dir,
+                               weights_url=weights_url)
         vocab = preset.get("vocab") or {}
         if source_tokenizer is None and vocab.get("source"):
-            source_tokenizer = _tokenizer(str(resolve(vocab["source"],
-                                                      cache_dir=cache_dir)))
+            source_tokenizer = _tokenizer(str(resolve(
+                vocab["source"], cache_dir=cache_dir,
+                weights_url=weights_url)))
         if target_tokenizer is None and vocab.get("target"):
-            target_tokenizer = _tokenizer(str(resolve(vocab["target"],
-                                                      cache_dir=cache_dir)))
+            target_tokenizer = _tokenizer(str(resolve(
+                vocab["target"], cache_dir=cache_dir,
+                weights_url=weights_url)))
     model = build(config, source_tokenizer, target_tokenizer, name=name)
     _build_weights(model, config)
     if weights_path is not None:

@@ -1,0 +1,136 @@
+"""The pip user's path: shipped files come over real HTTP on 127.0.0.1 from
+a release folder, with the checkout's saved_models/ hidden."""
+
+import http.server
+import os
+import pathlib
+import threading
+
+import pytest
+
+import keras_s2s.zoo.weights as weights
+from keras_s2s import zoo
+
+NAME = "bilstm_attn_mt"
+
+
+class ReleaseServer:
+    """Serves a folder over HTTP on 127.0.0.1, counting requests; `mode`
+    "corrupt" flips bytes, "drop" closes the connection halfway."""
+
+    def __init__(self, folder):
+        self.folder = pathlib.Path(folder)
+        self.mode = "ok"
+        self.requests = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                path = server.folder / self.path.lstrip("/")
+                if not path.is_file():
+                    self.send_error(404)
+                    return
+                data = path.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if server.mode == "corrupt":
+                    data = bytes([data[0] ^ 0xFF]) + data[1:]
+                if server.mode == "drop":
+                    data = data[:len(data) // 2]
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("release")
+    sums = zoo.write_release(folder)
+    assert f"  {NAME}.weights.h5" in sums.read_text()
+    server = ReleaseServer(folder)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def no_checkout(monkeypatch, tmp_path):
+    """The package as a pip install sees it: no saved_models/ beside it."""
+    monkeypatch.setattr(weights, "CHECKOUT_MODELS", tmp_path / "no-checkout")
+
+
+def test_load_downloads_verifies_caches_and_then_stays_local(
+        release, no_checkout, tmp_path, monkeypatch):
+    release.mode, release.requests[:] = "ok", []
+    monkeypatch.setenv("KERAS_S2S_WEIGHTS_URL", release.url)
+    cache = tmp_path / "cache"
+    model = zoo.load(NAME, cache_dir=cache)
+    assert sorted(release.requests) == sorted(
+        f"/{f}" for f in (f"{NAME}.weights.h5", f"{NAME}.source.spm",
+                          f"{NAME}.target.spm"))
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        r.lstrip("/") for r in release.requests)  # no partial files
+    assert model.generate(["Two dogs are playing in the snow."],
+                          method="greedy") == ["Zwei Hunde spielen im Schnee."]
+    zoo.load(NAME, cache_dir=cache)
+    assert len(release.requests) == 3  # the second load made no request
+
+
+@pytest.mark.parametrize("mode", ["corrupt", "drop"])
+def test_a_bad_download_leaves_nothing_in_the_cache(mode, release,
+                                                    no_checkout, tmp_path):
+    release.mode, release.requests[:] = mode, []
+    cache = tmp_path / "cache"
+    expected = ValueError if mode == "corrupt" else FileNotFoundError
+    with pytest.raises(expected) as error:
+        zoo.load(NAME, cache_dir=cache, weights_url=release.url)
+    message = str(error.value)
+    assert f"{NAME}.weights.h5" in message
+    if mode == "corrupt":
+        assert "sha256" in message and "not kept" in message
+    else:
+        assert "closed after" in message
+    assert list(cache.iterdir()) == []
+
+
+def test_offline_error_names_the_file_places_url_and_ways_out(
+        no_checkout, tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/files/"
+    monkeypatch.setenv("KERAS_S2S_WEIGHTS_URL", url)
+    with pytest.raises(FileNotFoundError) as error:
+        zoo.load(NAME, cache_dir=tmp_path / "cache")
+    message = str(error.value)
+    for needle in (f"{NAME}.weights.h5", str(tmp_path / "cache"),
+                   "no-checkout", url + f"{NAME}.weights.h5",
+                   "weights=PATH", "KERAS_S2S_WEIGHTS_URL",
+                   "keras-s2s zoo download"):
+        assert needle in message, needle
+
+
+def test_cli_download_fetches_ahead(release, no_checkout, tmp_path):
+    from keras_s2s.cli import main
+
+    release.mode, release.requests[:] = "ok", []
+    assert main(["zoo", "download", "cnn_attn_caption", "--cache-dir",
+                 str(tmp_path / "c"), "--weights-url", release.url]) == 0
+    assert sorted(os.listdir(tmp_path / "c")) == [
+        "cnn_attn_caption.target.spm", "cnn_attn_caption.weights.h5"]
+    assert main(["zoo", "download", "gru_luong_mt"]) == 2  # ships none
