@@ -274,7 +274,7 @@ class Seq2Seq(keras.Model):
             warnings.warn(
                 f"{listed}{more} cut to the first {self.max_source_length} "
                 "pieces (the model's max_source_length); the rest is not "
-                "translated. Split long texts first.", TruncationWarning,
+                "read. Split long texts first.", TruncationWarning,
                 stacklevel=3)
 
     def get_config(self):
