@@ -6,12 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version="${1:-2.19}"
-python="$(command -v python3.11 || command -v python3)"
-venv=".venv-oldest"
-test -x "$venv/bin/python" || "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "tensorflow==${version}.*" \
-    "tensorflow-text==${version}.*" "tensorflow-serving-api==${version}.*" \
-    -e '.[test]'
-"$venv/bin/python" -c "import tensorflow as tf, tensorflow_text as t, keras; print('tensorflow', tf.__version__, 'tensorflow-text', t.__version__, 'keras', keras.__version__)"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests
+tools/serving_runtime_venv.sh "$version" .venv-oldest -e '.[test]'
+.venv-oldest/bin/python -m pytest -q -p no:cacheprovider -n auto \
+    --dist loadfile tests
