@@ -27,13 +27,13 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
         character_coverage: float. Share of characters covered by pieces;
             the rarest characters are encoded as bytes instead.
         max_sentences: int or None. Sample at most this many texts.
-        progress: bool. Show a progress bar while reading the texts.
+        progress: bool. Print one line saying what is trained, from how
+            many texts, and how long it took.
         seed: int. Seed for the sampling of `max_sentences`.
 
     Returns:
         bytes: the serialized model, for `SentencePieceTokenizer(proto=...)`.
     """
-    import keras
     import sentencepiece as spm
 
     from keras_s2s.text.normalization import normalize_text
@@ -49,26 +49,21 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
         texts = [texts[i] for i in sorted(keep)]
     if not texts:
         raise ValueError("train_sentencepiece: no texts to train on.")
-    bar = None
+    started = time.time()
     if progress:
-        print(f"SentencePiece vocabulary ({vocab_size:,} pieces): "
-              f"normalizing {len(texts):,} texts")
-        bar = keras.utils.Progbar(len(texts), unit_name="text")
+        print(f"SentencePiece vocabulary ({vocab_size:,} pieces) from "
+              f"{len(texts):,} texts...", end="", flush=True)
     normalized, chunk = [], 4096
     for start in range(0, len(texts), chunk):
         batch = normalize_text(texts[start:start + chunk]).numpy()
         normalized.extend(s.decode("utf-8") for s in batch if s)
-        if bar is not None:
-            bar.update(min(start + chunk, len(texts)))
     buffer = io.BytesIO()
-    started = time.time()
-    if progress:
-        print(f"SentencePiece vocabulary: training on {len(normalized):,} "
-              "texts...", end="", flush=True)
     try:
         _train(spm, normalized, buffer, vocab_size, model_type,
                character_coverage)
     except RuntimeError as error:
+        if progress:
+            print(" failed")
         if "Vocabulary size is smaller" not in str(error):
             raise
         needed = str(error).rsplit("vs", 1)[-1].split(".")[0].strip()
@@ -77,9 +72,8 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
             f"these texts, which need about {needed} ids: 256 byte pieces, 4 "
             "specials and one per character kept (see character_coverage)."
         ) from None
-    finally:
-        if progress:
-            print(f" {time.time() - started:.1f} s")
+    if progress:
+        print(f" {time.time() - started:.1f} s")
     return buffer.getvalue()
 
 
