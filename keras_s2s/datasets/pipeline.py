@@ -134,6 +134,15 @@ def make_seq2seq_dataset(sources, targets, target_tokenizer,
             lambda s, i, o: tf.shape(s)[0], list(bucket_boundaries),
             [batch_size] * (len(bucket_boundaries) + 1),
             padding_values=(PAD_ID, PAD_ID, PAD_ID))
+        if not repeat:
+            # Bucketing hides the number of batches from tf.data; it is
+            # known here, and with it Keras' bar shows a total and fit
+            # does not warn that the "input ran out of data".
+            bucket = np.searchsorted(np.asarray(bucket_boundaries),
+                                     src_len, side="right")
+            sizes = np.bincount(bucket)
+            ds = ds.apply(tf.data.experimental.assert_cardinality(
+                int(np.sum(-(-sizes // batch_size)))))
     else:
         ds = ds.padded_batch(batch_size, padding_values=(
             None if src_ids is None else PAD_ID, PAD_ID, PAD_ID))

@@ -1,5 +1,7 @@
 """An encoder, an attention decoder, their tokenizers and in-graph search."""
 
+import inspect
+
 import keras
 from keras import ops
 
@@ -47,6 +49,11 @@ def _text_list(inputs):
 
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
+def _is_batched_data(x):
+    return (isinstance(x, keras.utils.PyDataset) or inspect.isgenerator(x)
+            or hasattr(x, "element_spec"))  # a tf.data.Dataset
+
+
 class Seq2Seq(keras.Model):
     """Pairs any keras_s2s encoder with an attention decoder.
 
@@ -123,6 +130,15 @@ class Seq2Seq(keras.Model):
         self._build_input_shape = {"source": list(source_shape),
                                    "target_in": list(target_shape)}
         self.built = True
+
+    def fit(self, x=None, y=None, **kwargs):
+        """`keras.Model.fit`, without Keras' warning that `shuffle=True` is
+        ignored for a dataset: batched data (a `tf.data.Dataset` such as
+        `make_seq2seq_dataset`'s, a `PyDataset`, a generator) is shuffled by
+        whoever made it, so `shuffle` defaults to False for it."""
+        if "shuffle" not in kwargs and _is_batched_data(x):
+            kwargs["shuffle"] = False
+        return super().fit(x, y, **kwargs)
 
     def _source_ids(self, source):
         return source if self.decoder.needs_source_ids else None

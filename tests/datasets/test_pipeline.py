@@ -32,6 +32,10 @@ def test_batches_are_shifted_padded_and_complete(data, buckets):
         en, de, tok_de, tok_en, batch_size=32, max_source_length=20,
         max_target_length=24, bucket_boundaries=buckets, shuffle=False)
     batches = collect(ds)
+    # tf.data knows how many batches there are (bucketed or not), so
+    # Keras' progress bar has a total and fit does not say the input "ran
+    # out of data" at the end of an epoch.
+    assert int(ds.cardinality()) == len(batches)
     seen = sum(len(b[0]) for b in batches)
     assert report["examples"] == len(en)
     assert report["kept"] == seen
@@ -94,3 +98,25 @@ def test_empty_targets_are_counted_and_images_pass_through():
 def test_bad_policy():
     with pytest.raises(ValueError, match="length_policy"):
         make_seq2seq_dataset(["a"], ["b"], None, length_policy="cut")
+
+
+@requires_multi30k
+def test_fit_over_the_dataset_runs_its_epochs_without_warning(data, recwarn):
+    import keras
+
+    from keras_s2s.zoo import load
+    en, de, tok_en, tok_de = data
+    ds, _ = make_seq2seq_dataset(en[:300], de[:300], tok_de, tok_en,
+                                 batch_size=32, bucket_boundaries=[8, 12, 16])
+    model = load("gru_luong_mt", pretrained=False, source_tokenizer=tok_en,
+                 target_tokenizer=tok_de,
+                 encoder={"units": 8, "num_layers": 1, "embedding_dim": 8},
+                 decoder={"units": 8, "embedding_dim": 8})
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True, ignore_class=0))
+    history = model.fit(ds.take(3), epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    # Neither "Your input ran out of data" nor "`shuffle=True` was passed,
+    # but will be ignored": nothing the user could act on.
+    assert [str(w.message) for w in recwarn] == []
