@@ -175,13 +175,11 @@ def _read_jsonl_field(path, field):
 def _generate(args):
     model = _load_model(args.model)
     texts = _read_inputs(args)
-    from keras_s2s.layers import ImageEncoder
-
-    if isinstance(model.encoder, ImageEncoder):  # lines are image paths
-        from keras_s2s.export.saved_model import _image_size
+    contract = model.contract
+    if contract.source == "image":  # lines are image paths
         from keras_s2s.training.data_specs import _load_images
 
-        texts = _load_images(texts, _image_size(model))
+        texts = _load_images(texts, contract.image_size)
     options = {}  # what is not given comes from the model's search defaults
     if args.method:
         options["method"] = args.method

@@ -19,7 +19,7 @@ EXAMPLES = {
                         kernel_size=3, dropout=0.1, max_length=20, pad_id=0),
     "ImageEncoder": dict(units=5, backbone="small_cnn", backbone_weights=None,
                          filters=(4, 8), trainable_backbone=False,
-                         dropout=0.1),
+                         dropout=0.1, image_size=16),
     "AttentionDecoder": dict(cell="lstm", units=5, attention=None,
                              vocab_size=9, embedding_dim=4,
                              input_feeding=False, num_layers=2, dropout=0.1,
@@ -32,13 +32,16 @@ EXAMPLES = {
         generator_vocab_size=6),
 }
 
+BASE_CLASSES = ("BaseAttention", "Encoder", "Decoder")
+
+
 def expected_attention(name):
     return name in ("AttentionDecoder", "PointerGeneratorDecoder")
 
 
 PUBLIC = [name for name in dir(layers)
           if inspect.isclass(getattr(layers, name))
-          and name != "BaseAttention"]
+          and name not in BASE_CLASSES]
 
 
 def test_every_public_layer_has_an_example():
@@ -73,3 +76,14 @@ def test_arguments_are_attributes_and_config_is_complete(name):
 def test_registered_for_keras_saving(name):
     cls = getattr(layers, name)
     assert keras.saving.get_registered_name(cls) == f"keras_s2s>{name}"
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_layer_implements_one_of_the_base_interfaces(name):
+    bases = [base for base in (layers.Encoder, layers.Decoder,
+                               layers.BaseAttention)
+             if issubclass(getattr(layers, name), base)]
+    assert len(bases) == 1, (name, bases)
+    expected = ("Encoder" if name.endswith("Encoder") else
+                "Decoder" if name.endswith("Decoder") else "BaseAttention")
+    assert bases[0].__name__ == expected

@@ -4,7 +4,6 @@ import os
 import shutil
 import uuid
 
-
 import tensorflow as tf
 
 from keras_s2s.export.export_settings import ExportSettings
@@ -128,12 +127,10 @@ def export_saved_model(model, out_dir, version=None, name=None,
 
 
 def _image_size(model):
-    from keras_s2s.layers import ImageEncoder
-
-    if not isinstance(model.encoder, ImageEncoder):
+    contract = model.contract
+    if contract.source != "image":
         return None
-    shape = getattr(model, "_build_input_shape", {}).get("source")
-    if not shape or shape[1] is None:
-        raise ValueError("export: an image model must be built with a fixed "
-                         "image size (zoo models are).")
-    return int(shape[1])
+    if contract.image_size is None:
+        raise ValueError("export: an image model must read a fixed image "
+                         "size (its encoder's `image_size`; zoo models do).")
+    return int(contract.image_size)

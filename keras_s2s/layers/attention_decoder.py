@@ -4,12 +4,13 @@ import keras
 from keras import ops
 
 from keras_s2s.layers.content_attention import ContentAttention
+from keras_s2s.layers.decoder import Decoder
 
 CELLS = ("gru", "lstm")
 
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
-class AttentionDecoder(keras.layers.Layer):
+class AttentionDecoder(Decoder):
     """GRU/LSTM decoder that attends over encoder outputs at every step.
 
     One step, for previous target token y_{t-1} (Luong et al. 2015, with
@@ -23,8 +24,8 @@ class AttentionDecoder(keras.layers.Layer):
         logits_t = W_o attentional_t
 
     The initial recurrent state comes from the encoder's `state` through a
-    learned tanh bridge (zeros when no state is given), so any encoder pairs
-    with any decoder and any attention layer.
+    learned tanh bridge (zeros when no state is given). It implements the
+    `Decoder` interface, so any encoder pairs with it and any attention.
 
     Two call paths compute the same numbers:
     - teacher forcing: `logits = decoder(targets_in, encoder_outputs,
@@ -152,10 +153,11 @@ class AttentionDecoder(keras.layers.Layer):
         self.attentional_projection.build((None, memory_dim + self.units))
         self.output_projection.build((None, None, self.units))
 
-    # ----------------------------------------------------------------- search
-    #: Whether `prepare_memory` needs the source token ids (copying).
-    needs_source_ids = False
+    def check_encoder(self, encoder):
+        super().check_encoder(encoder)
+        self.attention.check_dimensions(self.units, encoder.output_dim)
 
+    # ----------------------------------------------------------------- search
     def prepare_memory(self, encoder_outputs, encoder_mask=None,
                        source_ids=None):
         """What every step reads: values, their projected keys and the mask
@@ -167,7 +169,7 @@ class AttentionDecoder(keras.layers.Layer):
         memory = {"values": encoder_outputs,
                   "keys": self.attention.compute_keys(encoder_outputs),
                   "mask": ops.cast(encoder_mask, "bool")}
-        if self.needs_source_ids:
+        if self.copies_source:
             if source_ids is None:
                 raise ValueError(f"{type(self).__name__} copies from the "
                                  "source: pass `source_ids`.")
@@ -276,9 +278,6 @@ class AttentionDecoder(keras.layers.Layer):
             real = ops.cast(source_mask, "float32")
             gap = ops.sum(ops.square(1.0 - total) * real, axis=-1)
             self.add_loss(self.attention_regularization * ops.mean(gap))
-
-    def compute_mask(self, *args, **kwargs):
-        return None
 
     def compute_output_shape(self, inputs_shape, encoder_outputs_shape,
                              encoder_state_shape=None):

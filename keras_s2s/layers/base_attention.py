@@ -24,11 +24,6 @@ class BaseAttention(keras.layers.Layer):
         **kwargs: passed to `keras.layers.Layer`.
     """
 
-    #: True when the scores read `previous_weights` (decoders must carry them).
-    uses_previous_weights = False
-    #: True when the scores read `coverage`.
-    uses_coverage = False
-
     def __init__(self, units=None, **kwargs):
         super().__init__(**kwargs)
         if units is not None and (not isinstance(units, int) or units <= 0):
@@ -38,6 +33,11 @@ class BaseAttention(keras.layers.Layer):
         self.units = units
         # `mask` is an explicit call argument; outputs carry no Keras mask.
         self.supports_masking = True
+
+    def check_dimensions(self, query_dim, values_dim):
+        """Raises `ValueError` when this attention cannot score queries of
+        size `query_dim` against values of size `values_dim` (called when a
+        model is put together, before anything is built)."""
 
     def compute_keys(self, values):
         """Projects `values` [batch, src_len, d_v] into the keys the scores use."""

@@ -70,15 +70,18 @@ class ContentAttention(BaseAttention):
                 f"got score={score!r}.")
         self.score = score
         self.use_coverage = bool(use_coverage)
-        self.uses_coverage = self.use_coverage
+
+    def check_dimensions(self, query_dim, values_dim):
+        if self.score in ("dot", "scaled_dot") and query_dim != values_dim:
+            raise ValueError(
+                f"ContentAttention: score={self.score!r} needs `query` "
+                f"and `values` of the same last dimension, got query "
+                f"{query_dim} and values {values_dim}; use score='general' "
+                "or 'additive'.")
 
     def build(self, query_shape, values_shape):
         d_q, d_v = query_shape[-1], values_shape[-1]
-        if self.score in ("dot", "scaled_dot") and d_q != d_v:
-            raise ValueError(
-                f"ContentAttention: score={self.score!r} needs `query` "
-                f"and `values` of the same last dimension, got query {d_q} "
-                f"and values {d_v}; use score='general' or 'additive'.")
+        self.check_dimensions(d_q, d_v)
         if self.score == "additive":
             self.query_kernel = self.add_weight(
                 name="query_kernel", shape=(d_q, self.units),

@@ -5,9 +5,11 @@ import math
 import keras
 from keras import ops
 
+from keras_s2s.layers.encoder import Encoder
+
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
-class ConvEncoder(keras.layers.Layer):
+class ConvEncoder(Encoder):
     """Convolutional encoder: embeddings, gated convolutions, residuals.
 
     Token embeddings plus learned position embeddings are projected to
@@ -17,7 +19,7 @@ class ConvEncoder(keras.layers.Layer):
     convolution, so padded positions never leak into real ones. Positions
     past `max_length` reuse the last position embedding.
 
-    Shares the encoder contract of `RNNEncoder`: `outputs, state, mask =
+    Implements the `Encoder` interface: `outputs, state, mask =
     encoder(inputs, mask=None, training=False)`; `state` is the masked mean of
     the outputs.
 
@@ -95,9 +97,7 @@ class ConvEncoder(keras.layers.Layer):
             conv.build((None, None, self.units))
 
     def call(self, inputs, mask=None, training=False):
-        if mask is None:
-            mask = ops.not_equal(inputs, self.pad_id)
-        mask = ops.cast(mask, "bool")
+        mask = self.compute_input_mask(inputs, mask)
         length = ops.shape(inputs)[1]
         positions = ops.minimum(ops.arange(length), self.max_length - 1)
         x = (self.token_embedding(inputs)
@@ -113,9 +113,6 @@ class ConvEncoder(keras.layers.Layer):
         count = ops.maximum(ops.sum(keep, axis=1), 1.0)
         state = ops.sum(outputs, axis=1) / count
         return outputs, state, mask
-
-    def compute_mask(self, *args, **kwargs):
-        return None
 
     def compute_output_shape(self, inputs_shape):
         batch, length = inputs_shape[0], inputs_shape[1]

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_s2s.layers.encoder import Encoder
+
 # keras.applications backbones the encoder knows how to preprocess for.
 BACKBONES = {
     "MobileNetV2": "mobilenet_v2",
@@ -17,15 +19,16 @@ BACKBONES = {
 
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
-class ImageEncoder(keras.layers.Layer):
+class ImageEncoder(Encoder):
     """Encodes images [batch, height, width, 3] into a sequence of features.
 
     The CNN's final feature map [batch, h, w, c] is flattened into h * w
     feature vectors. Two coordinate channels (x and y in [-1, 1], as in
     CoordConv) are appended to each vector before a projection to `units`,
-    so attention can tell where a region is. Shares the encoder contract:
-    `outputs, state, mask = encoder(images, training=False)`, with
-    `state` the mean feature vector and `mask` all True.
+    so attention can tell where a region is. Implements the `Encoder`
+    interface: `outputs, state, mask = encoder(images, training=False)`,
+    with `state` the mean feature vector and `mask` all True (images have no
+    padding; a `mask` argument is ignored).
 
     `backbone="small_cnn"` (default) is a small CNN trained from scratch:
     for each entry of `filters`, two 3x3 ReLU convolutions and a 2x2 max pool.
@@ -42,6 +45,9 @@ class ImageEncoder(keras.layers.Layer):
         filters: tuple of int. Channels of the small CNN's stages.
         trainable_backbone: bool. Whether backbone weights are trained.
         dropout: float. Dropout on the features, only when `training=True`.
+        image_size: int or None. The height and width the encoder reads
+            (square images); None leaves it to the first call. Models built
+            on a fixed size export and serve images resized to it.
         **kwargs: passed to `keras.layers.Layer`.
 
     Inputs are pixel values in [0, 255], float or uint8.
@@ -59,7 +65,7 @@ class ImageEncoder(keras.layers.Layer):
 
     def __init__(self, units=256, backbone="small_cnn", backbone_weights=None,
                  filters=(32, 64, 128), trainable_backbone=True, dropout=0.0,
-                 **kwargs):
+                 image_size=None, **kwargs):
         super().__init__(**kwargs)
         if backbone != "small_cnn" and backbone not in BACKBONES:
             raise ValueError(
@@ -72,12 +78,17 @@ class ImageEncoder(keras.layers.Layer):
         if not isinstance(units, int) or units <= 0:
             raise ValueError(
                 f"ImageEncoder: `units` must be a positive int, got {units!r}.")
+        if image_size is not None and (not isinstance(image_size, int)
+                                       or image_size <= 0):
+            raise ValueError(f"ImageEncoder: `image_size` must be a positive "
+                             f"int or None, got {image_size!r}.")
         self.units = units
         self.backbone = backbone
         self.backbone_weights = backbone_weights
         self.filters = tuple(filters)
         self.trainable_backbone = bool(trainable_backbone)
         self.dropout = dropout
+        self.image_size = image_size
         self.output_dim = units
 
         policy = self.dtype_policy
@@ -99,11 +110,18 @@ class ImageEncoder(keras.layers.Layer):
             units, activation="relu", name="projection", dtype=policy)
         self.dropout_layer = keras.layers.Dropout(dropout, dtype=policy)
 
+    source_kind = "images"
+
     def build(self, images_shape):
         if len(images_shape) != 4 or images_shape[-1] != 3:
             raise ValueError(
                 "ImageEncoder: `images` must be [batch, height, width, 3], "
                 f"got shape {tuple(images_shape)}.")
+        if self.image_size is not None and tuple(images_shape[1:3]) not in (
+                (self.image_size, self.image_size), (None, None)):
+            raise ValueError(
+                f"ImageEncoder: built for {self.image_size}x{self.image_size} "
+                f"images (`image_size`), got shape {tuple(images_shape)}.")
         if self.cnn is None:
             app = getattr(keras.applications, self.backbone)
             self.cnn = app(include_top=False, weights=self.backbone_weights,
@@ -117,7 +135,7 @@ class ImageEncoder(keras.layers.Layer):
         feature_dim = self.cnn.compute_output_shape(images_shape)[-1]
         self.projection.build((None, None, feature_dim + 2))
 
-    def call(self, images, training=False):
+    def call(self, images, mask=None, training=False):
         x = ops.cast(images, self.compute_dtype)
         if self._preprocess is not None:
             x = self._preprocess(x)
@@ -152,5 +170,6 @@ class ImageEncoder(keras.layers.Layer):
             "filters": list(self.filters),
             "trainable_backbone": self.trainable_backbone,
             "dropout": self.dropout,
+            "image_size": self.image_size,
         })
         return config

@@ -74,7 +74,6 @@ class LocationAttention(BaseAttention):
         self.kernel_size = kernel_size
         self.position_features = bool(position_features)
         self.max_length = max_length
-        self.uses_previous_weights = mode == "location_aware"
 
     def build(self, query_shape, values_shape):
         d_q, d_v = query_shape[-1], values_shape[-1]

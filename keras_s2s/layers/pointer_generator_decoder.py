@@ -43,7 +43,7 @@ class PointerGeneratorDecoder(AttentionDecoder):
     Pointer-Generator Networks", ACL 2017.
     """
 
-    needs_source_ids = True
+    copies_source = True
 
     def __init__(self, cell="lstm", units=256, attention=None,
                  vocab_size=None, embedding_dim=None, input_feeding=True,

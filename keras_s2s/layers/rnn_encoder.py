@@ -3,18 +3,20 @@
 import keras
 from keras import ops
 
+from keras_s2s.layers.encoder import Encoder
+
 CELLS = ("gru", "lstm")
 
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
-class RNNEncoder(keras.layers.Layer):
+class RNNEncoder(Encoder):
     """Stacked GRU/LSTM encoder, optionally bidirectional.
 
-    Encoders share one contract, so any encoder pairs with any decoder:
+    Implements the `Encoder` interface, so it pairs with any decoder:
     `outputs, state, mask = encoder(inputs, mask=None, training=False)` with
-    `outputs` [batch, src_len, output_dim], `state` [batch, state_dim] (a
-    summary a decoder's bridge turns into its initial state) and `mask` bool
-    [batch, src_len], True on real positions.
+    `outputs` [batch, src_len, output_dim], `state` [batch, state_dim] (the
+    last hidden state h_N, which a decoder's bridge turns into its initial
+    state) and `mask` bool [batch, src_len], True on real positions.
 
     Inputs are token ids [batch, src_len] when `vocab_size` is set (padding id
     `pad_id` is masked), or float features [batch, src_len, dim] otherwise.
@@ -107,19 +109,15 @@ class RNNEncoder(keras.layers.Layer):
             rnn.build((inputs_shape[0], inputs_shape[1], feature_dim))
             feature_dim = self.output_dim
 
-    def compute_input_mask(self, inputs, mask=None):
-        """The boolean source mask: `mask` if given, else non-padding ids."""
-        if mask is not None:
-            return ops.cast(mask, "bool")
-        if self.embedding is not None:
-            return ops.not_equal(inputs, self.pad_id)
-        return ops.ones(ops.shape(inputs)[:2], dtype="bool")
+    @property
+    def source_kind(self):
+        return "tokens" if self.vocab_size is not None else "features"
 
     def call(self, inputs, mask=None, training=False):
         mask = self.compute_input_mask(inputs, mask)
         x = self.embedding(inputs) if self.embedding is not None else inputs
         state = None
-        for i, rnn in enumerate(self.rnn_layers):
+        for rnn in self.rnn_layers:
             x = self.dropout_layer(x, training=training)
             results = rnn(x, mask=mask, training=training)
             x = results[0]
@@ -130,9 +128,6 @@ class RNNEncoder(keras.layers.Layer):
                 finals, axis=-1)
         outputs = x * ops.expand_dims(ops.cast(mask, x.dtype), -1)
         return outputs, state, mask
-
-    def compute_mask(self, *args, **kwargs):
-        return None
 
     def compute_output_shape(self, inputs_shape):
         batch, length = inputs_shape[0], inputs_shape[1]

@@ -8,6 +8,7 @@ from keras import ops
 from keras_s2s.generation.beam_search import tile_beams
 from keras_s2s.generation.search import DEFAULT_BEAM_SIZE
 from keras_s2s.generation.search import search
+from keras_s2s.models.model_contract import ModelContract
 from keras_s2s.models.truncation_warning import TruncationWarning
 
 SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
@@ -48,14 +49,42 @@ def _text_list(inputs):
             for x in list(inputs)]
 
 
-@keras.saving.register_keras_serializable(package="keras_s2s")
+def _check_layers(encoder, decoder):
+    from keras_s2s.layers import Decoder
+    from keras_s2s.layers import Encoder
+
+    if not isinstance(encoder, Encoder):
+        raise ValueError(f"Seq2Seq: `encoder` must be a keras_s2s.layers."
+                         f"Encoder, got {type(encoder).__name__}.")
+    if not isinstance(decoder, Decoder):
+        raise ValueError(f"Seq2Seq: `decoder` must be a keras_s2s.layers."
+                         f"Decoder, got {type(decoder).__name__}.")
+    decoder.check_encoder(encoder)
+
+
+def _check_tokenizers(contract, source_tokenizer, target_tokenizer):
+    if contract.source != "text" and source_tokenizer is not None:
+        raise ValueError(f"Seq2Seq: the encoder reads {contract.source}s, "
+                         "not text; pass no `source_tokenizer`.")
+    protos = [getattr(t, "proto", None)
+              for t in (source_tokenizer, target_tokenizer)]
+    if (contract.shared_vocabulary and None not in protos
+            and protos[0] != protos[1]):
+        why = ("its decoder copies source tokens" if contract.copies_source
+               else "it was made with shared_vocabulary=True")
+        raise ValueError(f"Seq2Seq: source and target must share one "
+                         f"vocabulary ({why}), but the two tokenizers "
+                         "differ; pass the same tokenizer for both.")
+
+
 def _is_batched_data(x):
     return (isinstance(x, keras.utils.PyDataset) or inspect.isgenerator(x)
             or hasattr(x, "element_spec"))  # a tf.data.Dataset
 
 
+@keras.saving.register_keras_serializable(package="keras_s2s")
 class Seq2Seq(keras.Model):
-    """Pairs any keras_s2s encoder with an attention decoder.
+    """Pairs any keras_s2s encoder with any decoder and its attention.
 
     `model({"source": ids_or_images, "target_in": ids})` returns logits
     [batch, tgt_len, vocab] computed with teacher forcing, so the model trains
@@ -70,11 +99,18 @@ class Seq2Seq(keras.Model):
     a source tokenizer is attached, token ids, or images for an image
     encoder.
 
+    What the model consumes and produces is `model.contract` (a
+    `ModelContract`: text or image sources, shared vocabulary, copying),
+    read from its layers. A pair that cannot work together is refused here,
+    when the model is put together: a decoder that copies source tokens
+    with an encoder that does not read tokens, a shared vocabulary with two
+    different tokenizers, a source tokenizer for an image encoder.
+
     Args:
-        encoder: an encoder layer (`RNNEncoder`, `ConvEncoder`,
+        encoder: a `keras_s2s.layers.Encoder` (`RNNEncoder`, `ConvEncoder`,
             `ImageEncoder`) or its serialized config.
-        decoder: an `AttentionDecoder` (or `PointerGeneratorDecoder`) or its
-            serialized config.
+        decoder: a `keras_s2s.layers.Decoder` (`AttentionDecoder`,
+            `PointerGeneratorDecoder`) or its serialized config.
         start_id, end_id, pad_id: int. Special target ids.
         source_tokenizer: optional tokenizer layer for text sources.
         target_tokenizer: optional tokenizer layer for targets.
@@ -87,6 +123,9 @@ class Seq2Seq(keras.Model):
             `generate` splits each text input into sentences, decodes them
             in one batch and joins the outputs (the translation presets set
             it; `generate(..., split_sentences=False)` turns it off).
+        shared_vocabulary: bool. Source and target share one tokenizer
+            (always true for a decoder that copies from the source); the
+            trainer then trains one vocabulary on both sides.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -99,10 +138,11 @@ class Seq2Seq(keras.Model):
     def __init__(self, encoder, decoder, start_id=2, end_id=3, pad_id=0,
                  source_tokenizer=None, target_tokenizer=None,
                  generation_config=None, max_source_length=None,
-                 split_sentences=False, **kwargs):
+                 split_sentences=False, shared_vocabulary=False, **kwargs):
         super().__init__(**kwargs)
         self.encoder = _deserialize(encoder)
         self.decoder = _deserialize(decoder)
+        _check_layers(self.encoder, self.decoder)
         self.start_id = start_id
         self.end_id = end_id
         self.pad_id = pad_id
@@ -116,6 +156,19 @@ class Seq2Seq(keras.Model):
                              f"{', '.join(SEARCH_OPTIONS)}.")
         self.max_source_length = max_source_length
         self.split_sentences = bool(split_sentences)
+        self.shared_vocabulary = (bool(shared_vocabulary)
+                                  or self.decoder.copies_source)
+        _check_tokenizers(self.contract, self.source_tokenizer,
+                          self.target_tokenizer)
+
+    @property
+    def contract(self):
+        """What the model consumes and produces (a `ModelContract`)."""
+        built = getattr(self, "_build_input_shape", None) or {}
+        shape = built.get("source") or (None, None)
+        return ModelContract.from_layers(
+            self.encoder, self.decoder, self.shared_vocabulary,
+            image_size=shape[1] if len(shape) == 4 else None)
 
     def build(self, input_shape):
         source_shape = tuple(input_shape["source"])
@@ -141,7 +194,7 @@ class Seq2Seq(keras.Model):
         return super().fit(x, y, **kwargs)
 
     def _source_ids(self, source):
-        return source if self.decoder.needs_source_ids else None
+        return source if self.decoder.copies_source else None
 
     def call(self, inputs, training=False):
         source = inputs["source"]
@@ -309,6 +362,7 @@ class Seq2Seq(keras.Model):
             "generation_config": self.generation_config,
             "max_source_length": self.max_source_length,
             "split_sentences": self.split_sentences,
+            "shared_vocabulary": self.shared_vocabulary,
         }
 
     def get_build_config(self):

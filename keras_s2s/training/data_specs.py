@@ -12,7 +12,10 @@ Accepted specs:
 
 import numpy as np
 
-TEXT_TASKS = {"multi30k": "translation", "dialogsum": "summarization"}
+#: What the sources of each kind of data are (`Seq2Seq.contract.source`
+#: must match).
+DATA_SOURCE = {"translation": "text", "summarization": "text",
+               "captioning": "image"}
 
 
 def held_out_indices(n, held_out, seed=0):

@@ -5,12 +5,13 @@ import os
 
 import keras
 
+from keras_s2s.training.data_specs import DATA_SOURCE
 from keras_s2s.training.data_specs import load_data
+from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.multi_worker_loop import wait_for_all_workers
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
-from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt
 
@@ -42,9 +43,12 @@ def make_strategy(name):
                      f"{', '.join(STRATEGIES)}.")
 
 
-def _tokenizers(task, train, out_dir, vocab_size, model_tokenizers):
+def _tokenizers(contract, subword_model, train, out_dir, vocab_size,
+                model_tokenizers):
     """Reuses the run's (or the starting model's) vocabularies, else trains
-    them on the training data and keeps them in `<out_dir>/vocab`."""
+    them on the training data as the model's contract asks (one shared
+    vocabulary, or one per side; none for non-text sources) and keeps them
+    in `<out_dir>/vocab`."""
     from keras_s2s.text import SentencePieceTokenizer
     from keras_s2s.text import train_sentencepiece
 
@@ -61,19 +65,16 @@ def _tokenizers(task, train, out_dir, vocab_size, model_tokenizers):
         return src_tok, tgt_tok
     os.makedirs(vocab_dir, exist_ok=True)
     sources, targets = train
-    if task == "summarization":  # a shared vocabulary (copying)
-        proto = train_sentencepiece(list(sources) + list(targets), vocab_size)
+    if contract.shared_vocabulary:
+        proto = train_sentencepiece(list(sources) + list(targets), vocab_size,
+                                    model_type=subword_model)
         src_tok = tgt_tok = SentencePieceTokenizer(proto)
     else:
-        # Captions use few distinct words: a unigram model there kept 44
-        # pieces besides the bytes and spelt most words letter by letter
-        # (31 pieces for a 12-word caption); BPE merges them into words.
-        model_type = "bpe" if task == "captioning" else "unigram"
         tgt_tok = SentencePieceTokenizer(train_sentencepiece(
-            targets, vocab_size, model_type=model_type))
-        if task != "captioning":
-            src_tok = SentencePieceTokenizer(train_sentencepiece(sources,
-                                                                 vocab_size))
+            targets, vocab_size, model_type=subword_model))
+        if contract.source == "text":
+            src_tok = SentencePieceTokenizer(train_sentencepiece(
+                sources, vocab_size, model_type=subword_model))
     for side, tok in (("source", src_tok), ("target", tgt_tok)):
         if tok is not None:
             with open(paths[side], "wb") as f:
@@ -81,22 +82,13 @@ def _tokenizers(task, train, out_dir, vocab_size, model_tokenizers):
     return src_tok, tgt_tok
 
 
-def _start_model(name, task, src_tok, tgt_tok, overrides, image_size):
-    """A zoo architecture, randomly initialised."""
-    from keras_s2s import zoo
-
-    preset = zoo.describe(name)
-    if preset["task"] != task:
-        raise ValueError(f"Model {name!r} is for {preset['task']}, but the "
-                         f"data is for {task}.")
-    kwargs = dict(overrides or {})
-    if task == "captioning":
-        kwargs.setdefault("image_size", image_size)
-    return zoo.load(name, pretrained=False, source_tokenizer=src_tok,
-                    target_tokenizer=tgt_tok, **kwargs)
+def _check_source(what, contract, data_source, data):
+    if contract.source != data_source:
+        raise ValueError(f"{what} reads {contract.source} sources, but "
+                         f"--data {data!r} gives {data_source} sources.")
 
 
-def _load_saved(model, task, overrides=None):
+def _load_saved(model, data_source, data, overrides=None):
     """The model to fine-tune: a .keras file, or `zoo:NAME` (pretrained, with
     its own vocabularies and any `overrides`); None for a zoo name (random
     initialisation)."""
@@ -104,16 +96,16 @@ def _load_saved(model, task, overrides=None):
         from keras_s2s import zoo
 
         name = model[4:]
-        preset_task = zoo.describe(name)["task"]
-        if preset_task != task:
-            raise ValueError(f"Model {name!r} is for {preset_task}, but the "
-                             f"data is for {task}.")
+        _check_source(f"Model {name!r}", zoo.contract(name), data_source,
+                      data)
         return zoo.load(name, pretrained=True, **(overrides or {}))
     if not os.path.exists(model):
         return None
     import keras_s2s  # noqa: F401  registers the classes
 
-    return keras.saving.load_model(model, compile=False)
+    net = keras.saving.load_model(model, compile=False)
+    _check_source(model, net.contract, data_source, data)
+    return net
 
 
 def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
@@ -154,6 +146,7 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
            strategy, mixed_precision, vocab_size, max_length, max_examples,
            patience, freeze_encoder, overrides, val_examples, image_size,
            seed, verbose):
+    from keras_s2s import zoo
     from keras_s2s.datasets import make_seq2seq_dataset
     from keras_s2s.metrics import GenerationMetricsCallback
 
@@ -166,28 +159,42 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
     task, train_pairs, val_pairs = load_data(data, image_size, seed)
     if max_examples:
         train_pairs = tuple(x[:max_examples] for x in train_pairs)
+    data_source = DATA_SOURCE[task]
     with dist.scope():  # a saved model to fine-tune is loaded once
-        saved = _load_saved(model, task, overrides)
+        saved = _load_saved(model, data_source, data, overrides)
+    if saved is not None:
+        contract, subword_model = saved.contract, "unigram"
+    else:
+        overrides = dict(overrides or {})
+        if zoo.contract(model).source == "image":
+            overrides.setdefault("image_size", image_size)
+        contract = zoo.contract(model, **overrides)
+        _check_source(f"Model {model!r}", contract, data_source, data)
+        subword_model = zoo.describe(model)["subword_model"]
     src_tok, tgt_tok = _tokenizers(
-        task, train_pairs, out_dir, vocab_size,
+        contract, subword_model, train_pairs, out_dir, vocab_size,
         (saved.source_tokenizer, saved.target_tokenizer) if saved
         else (None, None))
     with dist.scope():
-        net = saved or _start_model(model, task, src_tok, tgt_tok,
-                                    overrides, image_size)
+        if saved is None:
+            saved = zoo.load(model, pretrained=False,
+                             source_tokenizer=src_tok,
+                             target_tokenizer=tgt_tok, **overrides)
+        net = saved
         if freeze_encoder:
             net.encoder.trainable = False
         schedule = WarmupInverseSqrt(learning_rate, warmup_steps)
         net.compile(optimizer=keras.optimizers.Adam(schedule,
                                                     clipnorm=clipnorm),
                     loss=MaskedCrossEntropy(label_smoothing))
-    source_tok = net.source_tokenizer if task != "captioning" else None
+    text_source = net.contract.source == "text"
+    source_tok = net.source_tokenizer if text_source else None
     stream, report = make_seq2seq_dataset(
         *train_pairs, net.target_tokenizer, source_tok,
         batch_size=batch_size, max_source_length=max_length,
         max_target_length=max_length, shuffle=True, seed=seed, repeat=True,
-        bucket_boundaries=(None if task == "captioning"
-                           else _bucket_boundaries(max_length)))
+        bucket_boundaries=(_bucket_boundaries(max_length) if text_source
+                           else None))
     val_ds, _ = make_seq2seq_dataset(
         *val_pairs, net.target_tokenizer, source_tok, batch_size=batch_size,
         max_source_length=max_length, max_target_length=max_length,

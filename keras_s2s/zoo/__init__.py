@@ -1,4 +1,5 @@
 from keras_s2s.zoo.registry import build
+from keras_s2s.zoo.registry import contract
 from keras_s2s.zoo.registry import describe
 from keras_s2s.zoo.registry import list
 from keras_s2s.zoo.registry import load

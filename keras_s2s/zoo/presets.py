@@ -2,8 +2,14 @@
 
 Each preset has `task`, `description`, `paper`, `parameters` (the count at
 the preset's size, checked by the tests), `config` (what `zoo.load` builds),
-`weights` and `vocab` (shipped files with their sha256, or None) and
-`metrics` (measured numbers with the command that measured them).
+`weights` and `vocab` (shipped files with their sha256, or None),
+`metrics` (measured numbers with the command that measured them) and
+optionally `subword_model` (`"unigram"`, the default, or `"bpe"`: the
+SentencePiece model type `keras-s2s train` trains vocabularies with).
+
+What a preset's model consumes (text or images, a shared vocabulary,
+copying) is not written here: it follows from its layers, see
+`zoo.contract(name)`.
 """
 
 _RNN_MT_ENCODER = {"class_name": "RNNEncoder", "cell": "lstm", "units": 256,
@@ -154,7 +160,7 @@ PRESETS = {
             "attention": {"class_name": "ContentAttention", "units": 256,
                           "score": "additive", "use_coverage": True},
             "source_vocab_size": 8000, "target_vocab_size": 8000,
-            "shared_vocab": True, "max_source_length": 400,
+            "shared_vocabulary": True, "max_source_length": 400,
             "generation": _SUMM_GENERATION,
         },
         "weights": {'file': 'pointer_generator_summ.weights.h5',
@@ -201,13 +207,17 @@ PRESETS = {
             "attention": {"class_name": "ContentAttention", "units": 256,
                           "score": "additive"},
             "source_vocab_size": 8000, "target_vocab_size": 8000,
-            "shared_vocab": True, "max_source_length": 400,
+            "shared_vocabulary": True, "max_source_length": 400,
             "generation": _SUMM_GENERATION,
         },
         "weights": None, "vocab": None, "metrics": {},
     },
     "cnn_attn_caption": {
         "task": "captioning",
+        # Captions use few distinct words: a unigram model kept 44 pieces
+        # besides the bytes and spelt most words letter by letter (31 pieces
+        # for a 12-word caption); BPE merges them into words.
+        "subword_model": "bpe",
         "description": "Small CNN image encoder (features with coordinates), "
                        "LSTM decoder with soft additive attention and "
                        "doubly stochastic attention regularisation.",
@@ -260,6 +270,10 @@ PRESETS = {
     },
     "cnn_location_caption": {
         "task": "captioning",
+        # Captions use few distinct words: a unigram model kept 44 pieces
+        # besides the bytes and spelt most words letter by letter (31 pieces
+        # for a 12-word caption); BPE merges them into words.
+        "subword_model": "bpe",
         "description": "Small CNN image encoder, LSTM decoder with "
                        "location-aware attention over the previous alignment.",
         "paper": "Xu et al. 2015; Chorowski et al. 2015",

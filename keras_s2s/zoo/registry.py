@@ -11,7 +11,10 @@ TASKS = ("translation", "summarization", "captioning")
 REQUIRED = ("task", "description", "paper", "config")
 CONFIG_SECTIONS = ("encoder", "decoder", "attention", "generation")
 
-_REGISTRY = dict(PRESETS)
+#: What a preset holds when it does not say.
+DEFAULTS = {"parameters": None, "weights": None, "vocab": None, "metrics": {},
+            "subword_model": "unigram"}
+_REGISTRY = {name: {**DEFAULTS, **preset} for name, preset in PRESETS.items()}
 
 
 def _unknown(name):
@@ -52,8 +55,7 @@ def register(name, preset, overwrite=False):
     if preset["task"] not in TASKS:
         raise ValueError(f"Preset {name!r}: unknown task {preset['task']!r}; "
                          f"valid tasks are {', '.join(TASKS)}.")
-    full = {"parameters": None, "weights": None, "vocab": None,
-            "metrics": {}}
+    full = copy.deepcopy(DEFAULTS)
     full.update(copy.deepcopy(preset))
     _REGISTRY[name] = full
 
@@ -62,6 +64,22 @@ def unregister(name):
     if name not in _REGISTRY:
         raise _unknown(name)
     del _REGISTRY[name]
+
+
+TOP_LEVEL_KEYS = ("source_vocab_size", "target_vocab_size",
+                  "max_source_length", "image_size", "shared_vocabulary",
+                  "split_sentences")
+
+
+def _check_overrides(name, overrides):
+    valid = set(CONFIG_SECTIONS) | set(_REGISTRY[name]["config"]) \
+        | set(TOP_LEVEL_KEYS)
+    unknown = set(overrides) - valid
+    if unknown:
+        raise ValueError(f"zoo.load({name!r}): unknown overrides "
+                         f"{sorted(unknown)}; valid keys are "
+                         f"{', '.join(sorted(valid))}.")
+    return overrides
 
 
 def _merge(config, overrides):
@@ -82,14 +100,31 @@ def _tokenizer(value):
     return SentencePieceTokenizer(value)
 
 
-def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
-    """Builds a `Seq2Seq` from a preset's `config` dict."""
+def _layer_class(section):
     from keras_s2s import layers
+
+    return getattr(layers, section["class_name"])
+
+
+def _accepts(cls, argument):
+    import inspect
+
+    return argument in inspect.signature(cls.__init__).parameters
+
+
+def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
+    """Builds a `Seq2Seq` from a preset's `config` dict (not yet built).
+
+    Vocabulary sizes come from the tokenizers when given, else from the
+    config; an encoder that takes `vocab_size` (it reads tokens) gets the
+    source's, one that takes `image_size` gets the config's `image_size`.
+    """
     from keras_s2s.models import Seq2Seq
 
     def make(section, **extra):
         kwargs = dict(config[section])
-        cls = getattr(layers, kwargs.pop("class_name"))
+        cls = _layer_class(kwargs)
+        kwargs.pop("class_name")
         return cls(**kwargs, **extra)
 
     source_vocab = config.get("source_vocab_size")
@@ -98,29 +133,42 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
         target_vocab = target_tokenizer.vocab_size
     if source_tokenizer is not None:
         source_vocab = source_tokenizer.vocab_size
+    encoder_class = _layer_class(config["encoder"])
     encoder_kwargs = {}
-    if config["encoder"]["class_name"] == "RNNEncoder":
+    if _accepts(encoder_class, "vocab_size"):
         encoder_kwargs["vocab_size"] = source_vocab
-    elif config["encoder"]["class_name"] == "ConvEncoder":
-        encoder_kwargs["vocab_size"] = source_vocab
-    decoder_config = dict(config["decoder"])
-    if decoder_config.get("generator_vocab_size"):
-        decoder_config["generator_vocab_size"] = min(
-            decoder_config["generator_vocab_size"], target_vocab)
-    attention = make("attention")
-    decoder_class = getattr(layers, decoder_config.pop("class_name"))
+    if _accepts(encoder_class, "image_size") and config.get("image_size"):
+        encoder_kwargs["image_size"] = config["image_size"]
+    decoder_kwargs = dict(config["decoder"])
+    decoder_class = _layer_class(decoder_kwargs)
+    decoder_kwargs.pop("class_name")
+    if decoder_kwargs.get("generator_vocab_size"):
+        decoder_kwargs["generator_vocab_size"] = min(
+            decoder_kwargs["generator_vocab_size"], target_vocab)
     generation = dict(config.get("generation", {}))
     if "relative_max_length" in generation:
         generation["relative_max_length"] = tuple(
             generation["relative_max_length"])
     return Seq2Seq(
         make("encoder", **encoder_kwargs),
-        decoder_class(attention=attention, vocab_size=target_vocab,
-                      **decoder_config),
+        decoder_class(attention=make("attention"), vocab_size=target_vocab,
+                      **decoder_kwargs),
         source_tokenizer=source_tokenizer, target_tokenizer=target_tokenizer,
         generation_config=generation,
         max_source_length=config.get("max_source_length"),
-        split_sentences=config.get("split_sentences", False), name=name)
+        split_sentences=config.get("split_sentences", False),
+        shared_vocabulary=config.get("shared_vocabulary", False), name=name)
+
+
+def contract(name, **overrides):
+    """What the preset's model consumes and produces (a `ModelContract`:
+    text or image sources, image size, shared vocabulary, copying), known
+    before any model is built or vocabulary trained."""
+    if name not in _REGISTRY:
+        raise _unknown(name)
+    config = _merge(_REGISTRY[name]["config"], _check_overrides(name,
+                                                                overrides))
+    return build(config, name=name).contract
 
 
 def load(name, pretrained=True, weights=None, cache_dir=None,
@@ -157,14 +205,7 @@ def load(name, pretrained=True, weights=None, cache_dir=None,
     if name not in _REGISTRY:
         raise _unknown(name)
     preset = _REGISTRY[name]
-    unknown = set(overrides) - set(CONFIG_SECTIONS) - set(preset["config"]) \
-        - {"source_vocab_size", "target_vocab_size", "max_source_length",
-           "image_size", "shared_vocab", "split_sentences"}
-    if unknown:
-        raise ValueError(f"zoo.load({name!r}): unknown overrides "
-                         f"{sorted(unknown)}; valid keys are "
-                         f"{', '.join(sorted(set(CONFIG_SECTIONS) | set(preset['config'])))}.")
-    config = _merge(preset["config"], overrides)
+    config = _merge(preset["config"], _check_overrides(name, overrides))
     if tokenizer is not None:
         source_tokenizer = target_tokenizer = tokenizer
     _user_tokenizers = source_tokenizer is not None or \
@@ -202,12 +243,11 @@ def load(name, pretrained=True, weights=None, cache_dir=None,
 
 
 def _build_weights(model, config):
-    if config["encoder"]["class_name"] == "ImageEncoder":
-        size = config.get("image_size", 64)
-        source_shape = (None, size, size, 3)
-    else:
-        source_shape = (None, None)
-    model.build({"source": source_shape, "target_in": (None, None)})
+    contract = model.contract
+    if contract.source == "image" and contract.image_size is None:
+        raise ValueError(f"zoo: {model.name!r} reads images; give its "
+                         "config an `image_size`.")
+    model.build(contract.input_shapes())
 
 
 def _load_weights(model, path, preset, skip_mismatch=False):
@@ -266,5 +306,5 @@ def save_for_zoo(model, directory, name, url_base=None):
     return entry
 
 
-__all__ = builtins.list(("list", "describe", "register", "unregister",
-                         "load", "build", "save_for_zoo"))
+__all__ = builtins.list(("list", "describe", "contract", "register",
+                         "unregister", "load", "build", "save_for_zoo"))

@@ -30,12 +30,16 @@ def test_scenes_line_up_with_the_held_out_images():
 def test_caption_vocabulary_keeps_whole_words(tmp_path):
     # A unigram model on these few distinct words spelt most of them letter
     # by letter (31 pieces for this 12-word caption); BPE keeps words.
+    from keras_s2s import zoo
     from keras_s2s.training.trainer import _tokenizers
 
     _, captions, _ = generate_shapes(300, seed=0)
     texts = [c for cs in captions for c in cs]
-    src, tgt = _tokenizers("captioning", (None, texts), str(tmp_path), 512,
-                           (None, None))
+    # What `keras-s2s train` trains for the caption presets (their contract
+    # reads images; their preset asks for BPE).
+    src, tgt = _tokenizers(zoo.contract("cnn_attn_caption"),
+                           zoo.describe("cnn_attn_caption")["subword_model"],
+                           (None, texts), str(tmp_path), 512, (None, None))
     assert src is None
     caption = "a small yellow triangle to the right of a large red square"
     ids = np.asarray(tgt.tokenize([caption])[0])

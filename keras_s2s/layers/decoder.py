@@ -1,0 +1,58 @@
+"""The interface every decoder implements."""
+
+import keras
+
+
+class Decoder(keras.layers.Layer):
+    """Base class of the decoders: target ids and an encoding in, scores out.
+
+    Every decoder is called the same way, so any decoder pairs with any
+    `keras_s2s.layers.Encoder`, whose `(outputs, state, mask)` it takes:
+
+    - teacher forcing: `logits = decoder(target_in, encoder_outputs,
+      encoder_state, encoder_mask, source_ids=None, training=False)`,
+      [batch, tgt_len] -> [batch, tgt_len, vocab_size];
+    - search, one step at a time: `memory = decoder.prepare_memory(outputs,
+      mask, source_ids)`, `state = decoder.initial_state(outputs,
+      encoder_state)`, then `logits, state = decoder.step(ids, state,
+      memory)`. `state` and `memory` are dicts of tensors whose leading axis
+      is the batch, so a search can reorder and tile them.
+
+    What a decoder needs beyond that is a property of the decoder:
+    `copies_source` (it reads the source token ids and copies from them, so
+    the source must be tokens from the same vocabulary as the target).
+    `check_encoder` refuses, at model construction, an encoder it cannot
+    work with. `training=True` turns dropout on.
+
+    Subclasses implement `build(target_shape, encoder_outputs_shape,
+    encoder_state_shape=None)`, `call`, `prepare_memory`, `initial_state`
+    and `step`, and keep `vocab_size`.
+    """
+
+    #: Reads `source_ids` and copies source tokens into the output.
+    copies_source = False
+
+    def check_encoder(self, encoder):
+        """Raises `ValueError` when this decoder cannot decode `encoder`'s
+        outputs (called by `Seq2Seq` when the model is put together)."""
+        kind = getattr(encoder, "source_kind", None)
+        if self.copies_source and kind != "tokens":
+            raise ValueError(
+                f"{type(self).__name__} copies source tokens into its "
+                f"output, so its encoder must read token ids; "
+                f"{type(encoder).__name__} reads {kind}. Use an "
+                "AttentionDecoder with this encoder.")
+
+    def compute_mask(self, *args, **kwargs):
+        return None
+
+    def prepare_memory(self, encoder_outputs, encoder_mask=None,
+                       source_ids=None):
+        raise NotImplementedError
+
+    def initial_state(self, encoder_outputs, encoder_state=None,
+                      encoder_mask=None):
+        raise NotImplementedError
+
+    def step(self, token_ids, state, memory, training=False):
+        raise NotImplementedError
