@@ -6,6 +6,10 @@ import os
 def write_models_config(models, path):
     """Writes TF Serving's `--model_config_file` for several models.
 
+    The file is a `ModelServerConfig` protocol buffer in text format, made
+    with tensorflow-serving-api's own message (so names and paths are
+    escaped as TF Serving parses them).
+
     Args:
         models: dict `{name: base_path}`; each base path holds numbered
             version folders (as `export_saved_model` writes them). Relative
@@ -13,20 +17,20 @@ def write_models_config(models, path):
         path: the file to write.
     Returns the text written.
     """
+    from google.protobuf import text_format
+    from tensorflow_serving.config import model_server_config_pb2
+
     if not models:
         raise ValueError("write_models_config: no models given.")
-    blocks = []
+    config = model_server_config_pb2.ModelServerConfig()
     for name, base_path in sorted(models.items()):
-        if '"' in name or '"' in str(base_path):
-            raise ValueError(f"write_models_config: quotes are not allowed "
-                             f"in {name!r} or {base_path!r}.")
-        blocks.append(
-            "  config {\n"
-            f'    name: "{name}"\n'
-            f'    base_path: "{base_path}"\n'
-            '    model_platform: "tensorflow"\n'
-            "  }")
-    text = "model_config_list {\n" + "\n".join(blocks) + "\n}\n"
+        if not name:
+            raise ValueError("write_models_config: a model needs a name.")
+        entry = config.model_config_list.config.add()
+        entry.name = name
+        entry.base_path = str(base_path)
+        entry.model_platform = "tensorflow"
+    text = text_format.MessageToString(config)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         f.write(text)

@@ -71,12 +71,13 @@ def test_truncate_policy_keeps_everything(data):
         en, de, tok_de, tok_en, batch_size=64, max_source_length=6,
         max_target_length=7, length_policy="truncate", shuffle=False)
     assert report["kept"] == len(en) and report["truncated"] > 0
-    for src, tin, tout in collect(ds):
+    for src, _, tout in collect(ds):
         assert src.shape[1] <= 6 and tout.shape[1] <= 7
 
 
 def test_empty_targets_are_counted_and_images_pass_through():
-    images = np.zeros((4, 8, 8, 3), "uint8")
+    images = np.arange(4, dtype="uint8")[:, None, None, None] * np.ones(
+        (4, 8, 8, 3), "uint8")  # image i is all i: order is visible
 
     class Tokenizer:
         def tokenize(self, texts):
@@ -91,8 +92,13 @@ def test_empty_targets_are_counted_and_images_pass_through():
         Tokenizer(), batch_size=8, shuffle=False)
     assert report["dropped_empty"] == 1 and report["kept"] == 3
     (x, y), = list(ds)
-    assert x["source"].shape == (3, 8, 8, 3)
-    assert y.shape == (3, 4)
+    # The kept images, in order, beside their shifted targets (word lengths
+    # + 5, then </s> = 3, padded with 0).
+    np.testing.assert_array_equal(x["source"].numpy(), images[[0, 2, 3]])
+    np.testing.assert_array_equal(
+        y.numpy(), [[6, 8, 11, 3], [6, 9, 11, 3], [6, 8, 3, 0]])
+    np.testing.assert_array_equal(
+        x["target_in"].numpy(), [[2, 6, 8, 11], [2, 6, 9, 11], [2, 6, 8, 0]])
 
 
 def test_bad_policy():

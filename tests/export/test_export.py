@@ -159,9 +159,23 @@ def test_nbest_takes_only_inputs_and_matches_search(name, exported):
     np.testing.assert_allclose(got["alignments"][..., :src], alignments,
                                atol=1e-5)
     assert not got["alignments"][..., src:].any()  # padding to fixed S
+    np.testing.assert_array_equal(got["lengths"], expected["lengths"])
+    # The pieces a client labels the alignment matrix with: the output's
+    # tokens and the source's, as the tokenizers spell them.
+    model = case["model"]
     assert got["output_pieces"].shape == (2, 2, 6)
+    pieces = model.target_tokenizer.id_to_piece(expected["tokens"]).numpy()
+    assert got["output_pieces"].tolist() == [
+        [[p.decode("utf-8", "replace").encode() for p in beam]
+         for beam in row] for row in pieces]
     if not is_image_model(name):
         assert got["source_pieces"].shape == (2, got["alignments"].shape[-1])
+        source = model.encode_inputs(case["inputs"][:2]).numpy()
+        source_pieces = model.source_tokenizer.id_to_piece(source).numpy()
+        n = source.shape[1]
+        assert got["source_pieces"][:, :n].tolist() == [
+            [p.decode("utf-8", "replace").encode() for p in row]
+            for row in source_pieces]
 
 
 @pytest.mark.parametrize("name", zoo.list())
@@ -176,6 +190,9 @@ def test_nbest_options_signature(name, exported):
     assert [_text(row) for row in got["outputs"]] == [
         _text(row) for row in expected["text"].numpy()]
     assert got["output_pieces"].shape[1:] == (2, 5)
+    np.testing.assert_allclose(got["scores"], expected["scores"].numpy(),
+                               atol=1e-4)
+    np.testing.assert_array_equal(got["lengths"], expected["lengths"])
     # Omitted inputs take the SignatureDef defaults (GetInputValues), which
     # are the nbest settings.
     for key in ("outputs", "scores", "lengths"):
@@ -355,7 +372,16 @@ def test_versions_and_models_config(tmp_path, tokenizers):
     model = build("gru_luong_mt", tokenizers)
     with pytest.raises(FileExistsError):
         export_saved_model(model, tmp_path / "m", version=3, check=False)
-    text = write_models_config({"mt": "/models/mt", "caption": "/models/c"},
-                               tmp_path / "models.config")
-    assert 'name: "mt"' in text and 'base_path: "/models/c"' in text
-    assert text.startswith("model_config_list {")
+    from google.protobuf import text_format
+    from tensorflow_serving.config import model_server_config_pb2
+
+    models = {"mt": "/models/mt", "caption": "/models/c",
+              'odd "name"': "/models/with space"}
+    text = write_models_config(models, tmp_path / "models.config")
+    # What TF Serving reads: the file parsed as its ModelServerConfig.
+    parsed = text_format.Parse((tmp_path / "models.config").read_text(),
+                               model_server_config_pb2.ModelServerConfig())
+    assert text == (tmp_path / "models.config").read_text()
+    assert sorted((c.name, c.base_path, c.model_platform)
+                  for c in parsed.model_config_list.config) == sorted(
+        (name, path, "tensorflow") for name, path in models.items())

@@ -59,5 +59,7 @@ def test_cli_translates_a_paragraph_quietly(model):
                               "bilstm_attn_mt", "--method", "greedy",
                               "Two dogs."], capture_output=True, text=True,
                              timeout=300)
-    assert verbose.returncode == 0
+    assert verbose.returncode == 0, verbose.stderr
     assert "precompiled_charsmap is empty" in verbose.stderr
+    assert verbose.stdout.splitlines() == model.generate(["Two dogs."],
+                                                         method="greedy")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from data_paths import requires_multi30k
-from tensorboard_events import tensorboard_events
 from keras_s2s.cli import main
 from keras_s2s.training import MaskedCrossEntropy
 from keras_s2s.training import WarmupInverseSqrt
+from tensorboard_events import tensorboard_events
 
 TINY = json.dumps({"encoder": {"units": 16, "embedding_dim": 16,
                                "dropout": 0.0},
@@ -48,8 +48,14 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(tmp_path,
         saved.source_tokenizer.proto
     assert (out / "vocab" / "target.spm").read_bytes() == \
         saved.target_tokenizer.proto
+    # The last checkpoint is the end of training (2 epochs of 7 steps) and
+    # holds the final weights.
     state = json.loads((out / "checkpoints" / "state.json").read_text())
-    assert state["step"] > 0 and state["weights"].endswith(".weights.h5")
+    assert state["step"] == 2 * 7
+    checkpoint = keras.saving.load_model(out / "model.keras", compile=False)
+    checkpoint.load_weights(out / "checkpoints" / state["weights"])
+    for a, b in zip(checkpoint.get_weights(), saved.get_weights()):
+        np.testing.assert_array_equal(a, b)
     # --checkpoint-every 3 does not divide the epoch (7 steps): TensorBoard
     # still holds every epoch's numbers, as the history reports them.
     train = tensorboard_events(out / "logs" / "train")
@@ -76,6 +82,15 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(tmp_path,
     assert "bleu" in metrics and "tok:13a" in metrics["bleu_signature"]
     assert str(round(metrics["bleu"], 1))[:3] in printed
     assert metrics["examples"] == 20
+    # The score is BLEU of what the saved model writes for those sentences.
+    from keras_s2s.datasets import load_multi30k
+    from keras_s2s.metrics import corpus_bleu
+    val_en, val_de = (x[:20] for x in load_multi30k("val"))
+    outputs = saved.generate(val_en, method="greedy")
+    assert metrics["bleu"] == pytest.approx(
+        corpus_bleu(outputs, val_de)["score"], abs=1e-6)
+    assert metrics["bleu_lowercase"] == pytest.approx(
+        corpus_bleu(outputs, val_de, lowercase=True)["score"], abs=1e-6)
 
 
 @requires_multi30k

@@ -6,6 +6,7 @@ handful of held-out examples, not the cards' headline numbers (those come
 from `keras-s2s evaluate`, see the model cards).
 """
 
+import re
 import shutil
 
 import pytest
@@ -15,6 +16,7 @@ from data_paths import requires_multi30k
 from keras_s2s import zoo
 from keras_s2s.zoo.weights import CHECKOUT_MODELS
 from keras_s2s.zoo.weights import resolve
+from keras_s2s.zoo.weights import sha256_of
 
 SHIPPED = [name for name in zoo.list() if zoo.describe(name)["weights"]]
 
@@ -35,9 +37,12 @@ def test_shipped_files_match_their_sha256(name):
     preset = zoo.describe(name)
     files = [preset["weights"]] + list((preset["vocab"] or {}).values())
     for spec in files:
-        # resolve() raises naming the file when its digest differs
+        # resolve() raises naming the file when its digest differs; the
+        # digest is also recomputed here, so a preset without one fails.
         path = resolve(spec, cache_dir="/nonexistent-cache")
         assert path.parent == CHECKOUT_MODELS
+        assert re.fullmatch(r"[0-9a-f]{64}", spec["sha256"] or ""), spec
+        assert sha256_of(path) == spec["sha256"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
