@@ -24,6 +24,7 @@ demo: $(STAMP)
 	$(BIN)/keras-s2s demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests
 
 # Wheel, sdist and the weights/vocabulary release folder (with SHA256SUMS) in dist/.

@@ -78,8 +78,8 @@ def python_loop(model, source, steps, beam_size):
             [np.take_along_axis(history, parent[..., None], 1),
              ids[..., None]], 2)
         flat = (parent + np.arange(batch)[:, None] * beam_size).reshape(-1)
-        dec_state = tf.nest.map_structure(lambda x: tf.gather(x, flat),
-                                          dec_state)
+        dec_state = tf.nest.map_structure(
+            lambda x, flat=flat: tf.gather(x, flat), dec_state)
         ids = ids.reshape(-1)
     return history
 
@@ -137,17 +137,17 @@ def main():
     for method, beam in (("greedy", 1), ("beam", 5)):
         kwargs = {"beam_size": beam} if method == "beam" else {}
 
-        def generate(source):
+        def generate(source, method=method, kwargs=kwargs):
             return model.search(source, method=method,
-                                  max_length=args.steps, **kwargs)
+                                max_length=args.steps, **kwargs)
 
         graph = tf.function(generate)
         xla = tf.function(generate, jit_compile=True)
         for batch in args.batch_sizes:
             source = tf.constant(rng.integers(4, VOCAB, (batch, SRC_LEN)),
                                  tf.int32)
-            base = timed(lambda: python_loop(model, source.numpy(),
-                                             args.steps, beam), args.repeats)
+            base = timed(lambda source=source, beam=beam: python_loop(
+                model, source.numpy(), args.steps, beam), args.repeats)
             rows.append((method, beam, batch, "python loop (baseline)",
                          batch / base, 1.0))
             floor = timed(matmul_floor(model, batch * beam, args.steps),
@@ -156,12 +156,13 @@ def main():
                          batch / floor, base / floor))
             for mode, fn in (("eager", generate), ("tf.function", graph),
                              ("tf.function + XLA", xla)):
-                seconds = timed(lambda: fn(source), args.repeats)
+                seconds = timed(lambda fn=fn, source=source: fn(source),
+                                args.repeats)
                 rows.append((method, beam, batch, mode, batch / seconds,
                              base / seconds))
     print("\n| search | batch | mode | sentences/s | x baseline |")
     print("| --- | ---: | --- | ---: | ---: |")
-    for method, beam, batch, mode, rate, ratio in rows:
+    for _, beam, batch, mode, rate, ratio in rows:
         name = "greedy" if beam == 1 else f"beam {beam}"
         print(f"| {name} | {batch} | {mode} | {rate:.1f} | {ratio:.2f} |")
 

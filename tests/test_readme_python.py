@@ -9,7 +9,7 @@ from readme_blocks import scratch_checkout
 def test_every_block_runs_or_says_why_not():
     blocks = readme_blocks()
     assert {lang for lang, *_ in blocks} <= {"python", "bash", ""}
-    for lang, body, skip, line in blocks:
+    for _, _, skip, line in blocks:
         assert skip is None or skip.strip(), f"README line {line}: a skip " \
             "needs a reason"
     runnable = [b for b in blocks if b[0] in ("python", "bash")

@@ -11,8 +11,8 @@ DEFAULT_BEAM_SIZE = 5
 
 
 def search(step_fn, initial_state, start_ids, end_id, max_length,
-           method="beam", beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0, num_return=1,
-           no_repeat_ngram_size=0, temperature=1.0, top_k=0, top_p=1.0,
+           method="beam", beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0,
+           num_return=1, no_repeat_ngram_size=0, temperature=1.0, top_k=0, top_p=1.0,
            seed=None, max_lengths=None, alignment_fn=None, source_mask=None,
            return_alignments=False, pad_id=0):
     """Decodes with `method` and returns n-best shaped results.

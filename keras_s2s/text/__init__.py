@@ -1,4 +1,4 @@
 from keras_s2s.text.normalization import normalize_text
 from keras_s2s.text.sentencepiece_tokenizer import SentencePieceTokenizer
-from keras_s2s.text.vocabulary import train_sentencepiece
 from keras_s2s.text.sentences import split_sentences
+from keras_s2s.text.vocabulary import train_sentencepiece

@@ -41,9 +41,9 @@ class SentencePieceTokenizer(keras.layers.Layer):
 
     Call: `layer(strings)` -> int32 [batch, length], padded with 0.
     `tokenize(strings)` -> `tf.RaggedTensor` of ids; `detokenize(ids)` takes
-    dense (padded), ragged or Python lists of ids, drops the special ids and anything after the
-    first `</s>`, and returns strings that are always valid UTF-8 (byte
-    pieces that spell no character become U+FFFD).
+    dense (padded), ragged or Python lists of ids, drops the special ids and
+    anything after the first `</s>`, and returns strings that are always
+    valid UTF-8 (byte pieces that spell no character become U+FFFD).
 
     Example:
     >>> proto = train_sentencepiece(sentences, vocab_size=1000)

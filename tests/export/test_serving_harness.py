@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import sentencepiece
 import tensorflow as tf
-
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
