@@ -52,19 +52,9 @@ def _vocab(args):
 
 def _load_model(name_or_path):
     """A zoo name (pretrained weights), a `.keras` file or a run folder."""
-    import os
+    from keras_s2s.models import load_model
 
-    if os.path.isdir(name_or_path):
-        name_or_path = os.path.join(name_or_path, "model.keras")
-    if os.path.exists(name_or_path):
-        import keras
-
-        import keras_s2s  # noqa: F401  registers the layers
-
-        return keras.saving.load_model(name_or_path)
-    from keras_s2s import zoo
-
-    return zoo.load(name_or_path, pretrained=True)
+    return load_model(name_or_path)
 
 
 def _export(args):

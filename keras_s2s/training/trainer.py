@@ -89,21 +89,22 @@ def _check_source(what, contract, data_source, data):
 
 
 def _load_saved(model, data_source, data, overrides=None):
-    """The model to fine-tune: a .keras file, or `zoo:NAME` (pretrained, with
-    its own vocabularies and any `overrides`); None for a zoo name (random
-    initialisation)."""
-    if model.startswith("zoo:"):
-        from keras_s2s import zoo
+    """The model to fine-tune: a .keras file or run folder, or `zoo:NAME`
+    (pretrained, with its own vocabularies and any `overrides`); None for a
+    bare zoo name (random initialisation)."""
+    from keras_s2s import zoo
+    from keras_s2s.models import load_model
+    from keras_s2s.models.model_source import ZOO_PREFIX
+    from keras_s2s.models.model_source import saved_model_path
+    from keras_s2s.models.model_source import zoo_name
 
-        name = model[4:]
-        _check_source(f"Model {name!r}", zoo.contract(name), data_source,
-                      data)
-        return zoo.load(name, pretrained=True, **(overrides or {}))
-    if not os.path.exists(model):
+    if model.startswith(ZOO_PREFIX):
+        _check_source(f"Model {zoo_name(model)!r}",
+                      zoo.contract(zoo_name(model), **(overrides or {})),
+                      data_source, data)
+    elif saved_model_path(model) is None:
         return None
-    import keras_s2s  # noqa: F401  registers the classes
-
-    net = keras.saving.load_model(model, compile=False)
+    net = load_model(model, **(overrides or {}))
     _check_source(model, net.contract, data_source, data)
     return net
 
@@ -298,17 +299,9 @@ def evaluate(model, data, split="val", method="beam", beam_size=5,
     from keras_s2s.metrics import caption_scores
     from keras_s2s.metrics import corpus_bleu
     from keras_s2s.metrics import rouge_scores
+    from keras_s2s.models import load_model
 
-    if os.path.isdir(model):
-        model = os.path.join(model, "model.keras")
-    if os.path.exists(model):
-        import keras_s2s  # noqa: F401
-
-        net = keras.saving.load_model(model, compile=False)
-    else:
-        from keras_s2s import zoo
-
-        net = zoo.load(model, pretrained=True)
+    net = load_model(model)
     task, _, val_pairs = _evaluation_split(data, split)
     sources, references = val_pairs
     if max_examples:
