@@ -123,7 +123,8 @@ def _evaluate(args):
 
     metrics = evaluate(args.model, args.data, split=args.split,
                        method=args.method, beam_size=args.beam_size,
-                       max_examples=args.max_examples, out_json=args.out)
+                       max_examples=args.max_examples, out_json=args.out,
+                       seed=args.seed)
     print(json.dumps(metrics, indent=1))
     return 0
 
@@ -142,24 +143,9 @@ def _read_inputs(args):
 
 def _read_jsonl_field(path, field):
     """One input per JSON line, from `field` (dialogues hold newlines)."""
-    import json
+    from keras_s2s.datasets import read_jsonl_fields
 
-    from keras_s2s.datasets import read_lines
-
-    texts = []
-    for number, line in enumerate(read_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line).get(field)
-        except (json.JSONDecodeError, AttributeError):
-            raise ValueError(f"{path}, line {number}: not a JSON object.") \
-                from None
-        if not isinstance(value, str):
-            raise ValueError(f"{path}, line {number}: no string field "
-                             f"{field!r}.")
-        texts.append(value)
-    return texts
+    return read_jsonl_fields(path, field)[0]
 
 
 def _generate(args):
@@ -167,9 +153,9 @@ def _generate(args):
     texts = _read_inputs(args)
     contract = model.contract
     if contract.source == "image":  # lines are image paths
-        from keras_s2s.training.data_specs import _load_images
+        from keras_s2s.training.data_spec import load_images
 
-        texts = _load_images(texts, contract.image_size)
+        texts = load_images(texts, contract.image_size)
     options = {}  # what is not given comes from the model's search defaults
     if args.method:
         options["method"] = args.method
@@ -389,6 +375,10 @@ def build_parser():
     evaluate.add_argument("--beam-size", type=int, default=5)
     evaluate.add_argument("--max-examples", type=int, default=None)
     evaluate.add_argument("--out", default=None, help="write metrics JSON")
+    evaluate.add_argument(
+        "--seed", type=int, default=None,
+        help="the seed that held the validation part out of data without a "
+        "fixed split (default: the run folder's, from its run.json, else 0)")
     evaluate.set_defaults(func=_evaluate)
 
     for command in ("generate", "translate"):

@@ -39,7 +39,8 @@ def test_generate_reads_a_jsonl_field(tmp_path, capsys):
     assert len(printed) == 2
     assert main(["generate", "--model", str(tmp_path / "summ.keras"),
                  "--input", f"{path}:summary"]) == 2
-    assert "line 1: no string field 'summary'" in capsys.readouterr().err
+    assert "line 1: field 'summary' is missing or empty" in \
+        capsys.readouterr().err
 
 
 def test_generate_options_override_the_model_defaults(tmp_path, capsys):

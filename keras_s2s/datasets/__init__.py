@@ -1,6 +1,7 @@
 from keras_s2s.datasets.captions import read_coco_captions
 from keras_s2s.datasets.captions import read_flickr8k_captions
 from keras_s2s.datasets.dialogsum import load_dialogsum
+from keras_s2s.datasets.dialogsum import read_jsonl_fields
 from keras_s2s.datasets.dialogsum import read_jsonl_pairs
 from keras_s2s.datasets.multi30k import load_multi30k
 from keras_s2s.datasets.pipeline import make_seq2seq_dataset

@@ -16,7 +16,18 @@ def read_jsonl_pairs(path, source_field, target_field):
     Raises `ValueError` naming the file and line for bad JSON, a missing
     field or an empty one.
     """
-    sources, targets = [], []
+    return read_jsonl_fields(path, source_field, target_field)
+
+
+def read_jsonl_fields(path, *fields):
+    """Reads string `fields` of every record of a JSON Lines file: a tuple
+    of lists, one per field (blank lines are skipped; Python dict literals,
+    as upstream DialogSum writes them, are read too).
+
+    Raises `ValueError` naming the file and line for bad JSON, a missing
+    field or an empty one.
+    """
+    columns = tuple([] for _ in fields)
     for number, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
@@ -29,14 +40,13 @@ def read_jsonl_pairs(path, source_field, target_field):
             except (ValueError, SyntaxError):
                 raise ValueError(f"{path}, line {number}: invalid JSON "
                                  f"({error.msg}).") from None
-        for field in (source_field, target_field):
+        for field, column in zip(fields, columns):
             value = record.get(field) if isinstance(record, dict) else None
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"{path}, line {number}: field {field!r} is "
                                  "missing or empty.")
-        sources.append(record[source_field])
-        targets.append(record[target_field])
-    return sources, targets
+            column.append(value)
+    return columns
 
 
 def load_dialogsum(split="train", data_dir=None):

@@ -5,42 +5,18 @@ import os
 
 import keras
 
-from keras_s2s.training.data_specs import DATA_SOURCE
-from keras_s2s.training.data_specs import load_data
+from keras_s2s.training.data_spec import DataSpec
 from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
+from keras_s2s.training.evaluator import RUN_FILE
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.multi_worker_loop import wait_for_all_workers
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
+from keras_s2s.training.strategies import make_strategy
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt
 
-TASK_METRIC = {"translation": "bleu", "summarization": "rouge",
-               "captioning": "caption"}
 MONITOR = {"bleu": "val_bleu", "rouge": "val_rouge1", "caption": "val_CIDEr-D"}
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-
-
-def make_strategy(name):
-    """A `tf.distribute` strategy by name."""
-    import tensorflow as tf
-
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if name == "multi_worker":
-        # TF_CONFIG names the cluster; collectives must be set up before any
-        # other TF op runs. Keras' fit() cannot run under this strategy
-        # (tensorflow/tensorflow#72388): `train` uses `fit_multi_worker`.
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    if name == "tpu":
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
-    raise ValueError(f"Unknown strategy {name!r}; valid strategies are "
-                     f"{', '.join(STRATEGIES)}.")
 
 
 def _tokenizers(contract, subword_model, train, out_dir, vocab_size,
@@ -120,16 +96,15 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
     `out_dir` resumes from the last checkpoint, skipping the batches done.
 
     Writes `<out_dir>/model.keras` (the final model, tokenizers inside),
-    `vocab/`, `checkpoints/`, TensorBoard `logs/` and `history.json`.
+    `vocab/`, `checkpoints/`, TensorBoard `logs/`, `history.json` and
+    `run.json` (the data, seed and image size, which `evaluate` reuses to
+    hold out the same examples).
     Returns `(model, history)`.
     """
+    settings = dict(locals())
     previous_policy = keras.mixed_precision.global_policy()
     try:
-        return _train(model, data, out_dir, epochs, batch_size,
-                      learning_rate, warmup_steps, label_smoothing, clipnorm,
-                      checkpoint_every, strategy, mixed_precision, vocab_size,
-                      max_length, max_examples, patience, freeze_encoder,
-                      overrides, val_examples, image_size, seed, verbose)
+        return _train(**settings)
     finally:  # --mixed-precision must not leak into what the caller does next
         keras.mixed_precision.set_global_policy(previous_policy)
 
@@ -142,7 +117,7 @@ def _bucket_boundaries(max_length):
     return [e for e in edges if max_length is None or e < max_length]
 
 
-def _train(model, data, out_dir, epochs, batch_size, learning_rate,
+def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
            warmup_steps, label_smoothing, clipnorm, checkpoint_every,
            strategy, mixed_precision, vocab_size, max_length, max_examples,
            patience, freeze_encoder, overrides, val_examples, image_size,
@@ -152,15 +127,19 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
     from keras_s2s.metrics import GenerationMetricsCallback
 
     os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, RUN_FILE), "w") as f:
+        json.dump({"model": model, "data": data, "seed": seed,
+                   "image_size": image_size}, f, indent=1)
     # Multi-worker collectives must be set up before any other TF op runs.
     dist = make_strategy(strategy)
     keras.utils.set_random_seed(seed)
     if mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    task, train_pairs, val_pairs = load_data(data, image_size, seed)
+    spec = DataSpec.parse(data)
+    train_pairs, val_pairs = spec.load(image_size, seed)
     if max_examples:
         train_pairs = tuple(x[:max_examples] for x in train_pairs)
-    data_source = DATA_SOURCE[task]
+    data_source = spec.source
     with dist.scope():  # a saved model to fine-tune is loaded once
         saved = _load_saved(model, data_source, data, overrides)
     if saved is not None:
@@ -201,7 +180,7 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
         max_source_length=max_length, max_target_length=max_length,
         length_policy="truncate", shuffle=False)
     if verbose:
-        print(f"{task}: {report['kept']:,} training pairs kept of "
+        print(f"{spec.task}: {report['kept']:,} training pairs kept of "
               f"{report['examples']:,} ({report['dropped_too_long']} too "
               f"long, {report['dropped_empty']} empty); "
               f"{net.count_params():,} parameters")
@@ -219,7 +198,7 @@ def _train(model, data, out_dir, epochs, batch_size, learning_rate,
               "train on)." if finished else
               f"Resuming from step {done} (epoch {done // steps + 1} of "
               f"{epochs}).")
-    metric = TASK_METRIC[task]
+    metric = spec.metric
     val_sources, val_refs = (x[:val_examples] for x in val_pairs)
     # The metrics callback comes before TensorBoard, which then logs the
     # validation metrics it added to the epoch's logs.
@@ -287,89 +266,3 @@ def _train_multi_worker(net, stream, val_ds, steps, epochs, dist, out_dir,
         json.dump(history, f, indent=1)
     wait_for_all_workers(dist, "keras_s2s/train/end")
     return net, history
-
-
-def evaluate(model, data, split="val", method="beam", beam_size=5,
-             max_examples=None, batch_size=32, out_json=None, verbose=1):
-    """Generates for a split and scores it with the task's metrics.
-
-    `model`: a run directory (its `model.keras`), a `.keras` file or a zoo
-    name (pretrained). Returns the metrics dict (also written to `out_json`).
-    """
-    from keras_s2s.metrics import caption_scores
-    from keras_s2s.metrics import corpus_bleu
-    from keras_s2s.metrics import rouge_scores
-    from keras_s2s.models import load_model
-
-    net = load_model(model)
-    task, _, val_pairs = _evaluation_split(data, split)
-    sources, references = val_pairs
-    if max_examples:
-        sources, references = sources[:max_examples], references[:max_examples]
-    options = {"method": method}
-    if method == "beam":
-        options["beam_size"] = beam_size
-    outputs = []
-    bar = keras.utils.Progbar(len(references), unit_name="example") \
-        if verbose else None
-    for start in range(0, len(references), batch_size):
-        outputs.extend(net.generate(sources[start:start + batch_size],
-                                    **options))
-        if bar is not None:
-            bar.update(min(start + batch_size, len(references)))
-    if task == "translation":
-        cased = corpus_bleu(outputs, references)
-        lower = corpus_bleu(outputs, references, lowercase=True)
-        metrics = {"bleu": cased["score"], "bleu_signature": cased["signature"],
-                   "bleu_lowercase": lower["score"]}
-    elif task == "summarization":
-        metrics = rouge_scores(outputs, references)
-    else:
-        scenes = _shapes_scenes(data, split, with_captions=True)
-        if scenes is None:
-            metrics = caption_scores(outputs, [[r] for r in references])
-        else:  # procedural scenes: all their captions, and check each output
-            from keras_s2s.datasets import caption_is_correct
-
-            objects, captions = scenes
-            metrics = caption_scores(outputs, captions[:len(outputs)])
-            correct = [caption_is_correct(o, scene)
-                       for o, scene in zip(outputs, objects)]
-            metrics["correct_share"] = sum(correct) / max(1, len(correct))
-            metrics["references_per_image"] = len(captions[0])
-    metrics.update({"examples": len(references), "search": options})
-    if out_json:
-        with open(out_json, "w") as f:
-            json.dump(metrics, f, indent=1)
-    return metrics
-
-
-def _shapes_scenes(data, split, with_captions=False):
-    """The objects of each held-out `shapes` scene, in evaluation order (and,
-    `with_captions`, `(objects, all captions of each scene)`)."""
-    if not data.startswith("shapes") or split == "train":
-        return None
-    from keras_s2s.datasets import generate_shapes
-    from keras_s2s.training.data_specs import held_out_indices
-
-    n = int(data.split(":", 1)[1]) if ":" in data else 6000
-    _, captions, scenes = generate_shapes(n, seed=0)
-    held_out = held_out_indices(n, 0.1, seed=0)
-    objects = [scenes[i] for i in held_out]
-    if with_captions:
-        return objects, [list(captions[i]) for i in held_out]
-    return objects
-
-
-def _evaluation_split(data, split):
-    if data.startswith("multi30k") and split == "test":
-        from keras_s2s.datasets import load_multi30k
-
-        pair = data.split(":", 1)[1] if ":" in data else "en-de"
-        src, tgt = pair.split("-")
-        return "translation", None, load_multi30k("test", src, tgt)
-    task, train, val = load_data(data)
-    return task, train, val if split != "train" else train
-
-
-

@@ -1,30 +1,29 @@
 """`evaluate` on shapes scenes checks captions against the held-out scenes."""
 
 import numpy as np
+import pytest
 
 from keras_s2s.datasets import caption_is_correct
 from keras_s2s.datasets import generate_shapes
-from keras_s2s.training.data_specs import load_data
-from keras_s2s.training.trainer import _shapes_scenes
+from keras_s2s.training import DataSpec
 
 
-def test_scenes_line_up_with_the_held_out_images():
-    _, _, (val_images, val_captions) = load_data("shapes:50")
-    scenes = _shapes_scenes("shapes:50", "val")
+@pytest.mark.parametrize("seed", [0, 3])
+def test_scenes_line_up_with_the_held_out_images(seed):
+    spec = DataSpec.parse("shapes:50")
+    _, (val_images, val_captions) = spec.load(seed=seed)
+    scenes, references = spec.held_out_scenes(seed)
     assert len(scenes) == len(val_images) == 5
-    images, captions, all_scenes = generate_shapes(50, seed=0)
+    images, captions, all_scenes = generate_shapes(50, seed=seed)
     for image, caption, objects in zip(val_images, val_captions, scenes):
         i = next(k for k, s in enumerate(all_scenes) if s == objects)
         np.testing.assert_array_equal(np.asarray(image), images[i])
         assert caption in captions[i]
         assert caption_is_correct(caption, objects)
-    objects, references = _shapes_scenes("shapes:50", "val",
-                                         with_captions=True)
-    assert objects == scenes
     for caption, refs, image_objects in zip(val_captions, references, scenes):
         assert caption in refs and len(refs) == 3  # all the scene's captions
         assert all(caption_is_correct(r, image_objects) for r in refs)
-    assert _shapes_scenes("multi30k:en-de", "val") is None
+    assert DataSpec.parse("multi30k:en-de").held_out_scenes() is None
 
 
 def test_caption_vocabulary_keeps_whole_words(tmp_path):

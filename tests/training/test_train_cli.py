@@ -82,6 +82,11 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(tmp_path,
     assert "bleu" in metrics and "tok:13a" in metrics["bleu_signature"]
     assert str(round(metrics["bleu"], 1))[:3] in printed
     assert metrics["examples"] == 20
+    # The run recorded its data settings; evaluate used its seed.
+    assert json.loads((out / "run.json").read_text()) == {
+        "model": "bilstm_attn_mt", "data": "multi30k:en-de", "seed": 0,
+        "image_size": 64}
+    assert metrics["seed"] == 0
     # The score is BLEU of what the saved model writes for those sentences.
     from keras_s2s.datasets import load_multi30k
     from keras_s2s.metrics import corpus_bleu

@@ -16,12 +16,14 @@ TINY = {"encoder": {"units": 16, "embedding_dim": 16, "dropout": 0.0},
         "attention": {"units": 16}, "generation": {"max_length": 16}}
 
 
-def train_args(out, epochs=1, model="bilstm_attn_mt", extra=()):
+def train_args(out, epochs=1, model="bilstm_attn_mt", extra=(),
+               overrides=TINY):
     return ["train", "--model", model, "--data", "multi30k:en-de",
             "--out", str(out), "--epochs", str(epochs), "--batch-size", "32",
             "--max-examples", "128", "--vocab-size", "400",
             "--checkpoint-every", "100", "--lr", "0.003",
-            "--overrides", json.dumps(TINY), *extra]
+            *(["--overrides", json.dumps(overrides)] if overrides else []),
+            *extra]
 
 
 def load(path):
@@ -36,10 +38,15 @@ def base_run(tmp_path_factory):
 
 
 @requires_multi30k
-def test_freeze_encoder_fine_tunes_the_decoder_only(base_run, tmp_path):
+def test_freeze_encoder_fine_tunes_the_decoder_only(base_run, tmp_path,
+                                                    capsys):
     out = tmp_path / "tuned"
+    # A saved model's config is fixed: overrides are refused, not ignored.
+    assert main(train_args(out, model=str(base_run / "model.keras"))) == 2
+    assert "overrides apply to zoo names only" in capsys.readouterr().err
+    assert not (out / "vocab").exists()
     assert main(train_args(out, model=str(base_run / "model.keras"),
-                           extra=["--freeze-encoder"])) == 0
+                           extra=["--freeze-encoder"], overrides=None)) == 0
     before, after = load(base_run / "model.keras"), load(out / "model.keras")
     for a, b in zip(before.encoder.get_weights(), after.encoder.get_weights()):
         np.testing.assert_array_equal(a, b)

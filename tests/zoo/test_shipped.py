@@ -78,11 +78,11 @@ CAPTIONERS = [n for n in SHIPPED if zoo.describe(n)["task"] == "captioning"]
 @pytest.mark.parametrize("name", CAPTIONERS)
 def test_shipped_captioner_names_the_shapes_of_held_out_scenes(name):
     from keras_s2s.datasets import caption_is_correct
-    from keras_s2s.training.data_specs import load_data
-    from keras_s2s.training.trainer import _shapes_scenes
+    from keras_s2s.training import DataSpec
 
-    _, _, (images, _) = load_data("shapes")
-    scenes = _shapes_scenes("shapes", "val")[:64]
+    spec = DataSpec.parse("shapes")
+    _, (images, _) = spec.load()
+    scenes = spec.held_out_scenes()[0][:64]
     model = zoo.load(name)
     outputs = model.generate(images[:64].astype("float32"), method="greedy")
     correct = sum(caption_is_correct(o, s) for o, s in zip(outputs, scenes))
