@@ -1,8 +1,30 @@
 """Beam search written with `keras.ops`, so it runs in a SavedModel."""
 
+from typing import Any
+from typing import NamedTuple
+
 from keras import ops
 
 NEG_INF = -1e9
+
+
+class BeamState(NamedTuple):
+    """What the beam search loop carries from one step to the next.
+
+    Leading axes are [B, K] (batch entries, beams) unless said otherwise;
+    beams stay sorted best first.
+    """
+
+    step: Any        # int32 scalar: the position being written
+    ids: Any         # int32 [B*K]: the last token of each hypothesis
+    state: Any       # the decoder's state, leading axis B*K
+    log_probs: Any   # float32: log P(hypothesis)
+    tokens: Any      # int32 [B, K, max_length]: the hypotheses so far
+    lengths: Any     # int32: tokens written, `end_id` included
+    finished: Any    # bool: ended with `end_id` or at its length cap
+    scores: Any      # float32: the ranking score
+    coverage: Any    # float32 [B, K, S]: summed attention (or [B, K, 1])
+    alignments: Any  # float32 [B, K, max_length, S] (or [B, K, 1, 1])
 
 
 def tile_beams(tree_or_tensor, beam_size):
@@ -126,18 +148,16 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     positions = ops.arange(max_length, dtype="int32")
     beam_offsets = (ops.arange(batch, dtype="int32") * k)[:, None]
 
-    def cond(t, ids, state, log_probs, tokens, lengths, finished, scores,
-             coverage, alignments):
-        return ops.logical_not(ops.all(finished))
+    def cond(beam):
+        return ops.logical_not(ops.all(beam.finished))
 
-    def body(t, ids, state, log_probs, tokens, lengths, finished, scores,
-             coverage, alignments):
-        logits, state = step_fn(ids, state)
+    def body(beam):
+        logits, state = step_fn(beam.ids, beam.state)
         logits = ops.cast(logits, "float32")
         if no_repeat_ngram_size > 0:
             n_vocab = ops.shape(logits)[-1]
-            banned = _repeated_ngram_mask(tokens, t, no_repeat_ngram_size,
-                                          n_vocab)
+            banned = _repeated_ngram_mask(beam.tokens, beam.step,
+                                          no_repeat_ngram_size, n_vocab)
             logits = ops.where(ops.reshape(banned, (batch * k, n_vocab)),
                                NEG_INF, logits)
         # Length and coverage penalties are constant across one beam's
@@ -157,25 +177,26 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         beam_tokens = ops.reshape(ops.cast(beam_tokens, "int32"),
                                   (batch, k, kk))
         # A finished beam continues only with padding, at no cost.
-        ended = finished[..., None]
+        ended = beam.finished[..., None]
         step_lp = ops.where(ended, ops.where(first_column, 0.0, NEG_INF),
                             step_lp)
         beam_tokens = ops.where(ended, pad_id, beam_tokens)
-        total = log_probs[..., None] + step_lp
-        live = ops.cast(ops.logical_not(finished), "int32")
-        new_len = lengths + live
+        total = beam.log_probs[..., None] + step_lp
+        live = ops.cast(ops.logical_not(beam.finished), "int32")
+        new_len = beam.lengths + live
         if track_alignment:
             weights = ops.reshape(ops.cast(alignment_fn(state), "float32"),
                                   (batch, k, -1))
-            new_cov = coverage + weights * ops.cast(live, "float32")[..., None]
+            new_cov = (beam.coverage
+                       + weights * ops.cast(live, "float32")[..., None])
         else:
-            weights, new_cov = None, coverage
+            weights, new_cov = None, beam.coverage
         beam_score = 1.0 / length_penalty(new_len, alpha)
         cand = total * beam_score[..., None]
         if use_coverage:
             cand = cand + coverage_penalty(new_cov, mask, beta)[..., None]
         # Finished beams keep their score exactly.
-        cand = ops.where(ended, ops.where(first_column, scores[..., None],
+        cand = ops.where(ended, ops.where(first_column, beam.scores[..., None],
                                           NEG_INF), cand)
         top_scores, top_index = ops.top_k(
             ops.reshape(cand, (batch, k * kk)), k)
@@ -187,16 +208,15 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             return ops.take_along_axis(x, parent, axis=1)
 
         flat_parent = ops.reshape(parent + beam_offsets, (-1,))
-        state = _take(state, flat_parent)
-        was_finished = pick(finished)
-        log_probs = ops.take_along_axis(
-            ops.reshape(total, (batch, k * kk)), top_index, axis=1)
+        was_finished = pick(beam.finished)
         lengths = pick(new_len)
-        here = ops.cast(ops.equal(positions, t), "int32")[None, None]
-        tokens = ops.take_along_axis(tokens, parent[..., None], axis=1)
+        here = ops.cast(ops.equal(positions, beam.step), "int32")[None, None]
+        tokens = ops.take_along_axis(beam.tokens, parent[..., None], axis=1)
         tokens = tokens + here * token[..., None]
+        coverage = beam.coverage
         if track_alignment:
             coverage = ops.take_along_axis(new_cov, parent[..., None], axis=1)
+        alignments = beam.alignments
         if return_alignments:
             alignments = ops.take_along_axis(alignments,
                                              parent[..., None, None], axis=1)
@@ -207,18 +227,25 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                                        * chosen[:, :, None, :])
         finished = ops.logical_or(was_finished, ops.equal(token, end_id))
         finished = ops.logical_or(finished, lengths >= caps)
-        ids = ops.reshape(token, (-1,))
-        return (t + 1, ids, state, log_probs, tokens, lengths, finished,
-                top_scores, coverage, alignments)
+        return (BeamState(
+            step=beam.step + 1, ids=ops.reshape(token, (-1,)),
+            state=_take(state, flat_parent),
+            log_probs=ops.take_along_axis(
+                ops.reshape(total, (batch, k * kk)), top_index, axis=1),
+            tokens=tokens, lengths=lengths, finished=finished,
+            scores=top_scores, coverage=coverage, alignments=alignments),)
 
-    loop_vars = (
-        ops.convert_to_tensor(0, "int32"), ids, state, log_probs,
-        ops.zeros((batch, k, max_length), "int32"),
-        ops.zeros((batch, k), "int32"), ops.zeros((batch, k), "bool"),
-        ops.zeros((batch, k), "float32"), coverage, alignments)
-    result = ops.while_loop(cond, body, loop_vars,
-                            maximum_iterations=max_length)
-    (_, _, _, log_probs, tokens, lengths, _, scores, _, alignments) = result
+    start = BeamState(
+        step=ops.convert_to_tensor(0, "int32"), ids=ids, state=state,
+        log_probs=log_probs, tokens=ops.zeros((batch, k, max_length), "int32"),
+        lengths=ops.zeros((batch, k), "int32"),
+        finished=ops.zeros((batch, k), "bool"),
+        scores=ops.zeros((batch, k), "float32"), coverage=coverage,
+        alignments=alignments)
+    (beam,) = ops.while_loop(cond, body, (start,),
+                             maximum_iterations=max_length)
+    log_probs, tokens, lengths = beam.log_probs, beam.tokens, beam.lengths
+    scores, alignments = beam.scores, beam.alignments
     # The beam is kept sorted by top_k; the first N are the best.
     out = {
         "tokens": tokens[:, :num_return],
