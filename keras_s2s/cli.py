@@ -3,6 +3,8 @@
 import argparse
 import sys
 
+from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
+
 
 def _demo(args):
     from keras_s2s.demo import run_demo
@@ -372,7 +374,7 @@ def build_parser():
                           choices=["train", "val", "test"])
     evaluate.add_argument("--method", default="beam",
                           choices=["greedy", "beam"])
-    evaluate.add_argument("--beam-size", type=int, default=5)
+    evaluate.add_argument("--beam-size", type=int, default=DEFAULT_BEAM_SIZE)
     evaluate.add_argument("--max-examples", type=int, default=None)
     evaluate.add_argument("--out", default=None, help="write metrics JSON")
     evaluate.add_argument(

@@ -8,7 +8,10 @@ graph and prints them with the attention alignment of one example.
 
 import numpy as np
 
-PAD, UNK, BOS, EOS = 0, 1, 2, 3
+from keras_s2s.text.vocabulary import BOS_ID as BOS
+from keras_s2s.text.vocabulary import EOS_ID as EOS
+from keras_s2s.text.vocabulary import PAD_ID as PAD
+
 FIRST_DIGIT = 4
 VOCAB_SIZE = FIRST_DIGIT + 10
 

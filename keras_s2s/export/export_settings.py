@@ -3,6 +3,8 @@
 import json
 import os
 
+from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
+
 DEFAULT_MAX_BEAM_SIZE = 16
 DEFAULT_MAX_OUTPUT_LENGTH = 256
 SETTINGS_FILE = "keras_s2s_export.json"
@@ -51,7 +53,7 @@ class ExportSettings:
         """Settings from `model.generation_config`, overridden where given."""
         config = dict(getattr(model, "generation_config", {}) or {})
         beam = int(beam_size if beam_size is not None
-                   else config.get("beam_size", 5))
+                   else config.get("beam_size", DEFAULT_BEAM_SIZE))
         length = int(max_length if max_length is not None
                      else config.get("max_length", 100))
         return cls(

@@ -5,6 +5,8 @@ from typing import NamedTuple
 
 from keras import ops
 
+from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
+
 NEG_INF = -1e9
 
 
@@ -65,7 +67,7 @@ def coverage_penalty(coverage, source_mask, beta):
 
 
 def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
-                beam_size=5, alpha=0.0, beta=0.0, num_return=None,
+                beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0, num_return=None,
                 max_lengths=None, alignment_fn=None, source_mask=None,
                 return_alignments=False, no_repeat_ngram_size=0, pad_id=0):
     """Batched beam search over a step function, as a `keras.ops.while_loop`.

@@ -5,9 +5,9 @@ from keras import ops
 from keras_s2s.generation.beam_search import beam_search
 from keras_s2s.generation.greedy_search import greedy_search
 from keras_s2s.generation.sampling import sample_search
+from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
 
 METHODS = ("greedy", "beam", "sample")
-DEFAULT_BEAM_SIZE = 5
 
 
 def search(step_fn, initial_state, start_ids, end_id, max_length,

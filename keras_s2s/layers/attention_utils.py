@@ -56,27 +56,32 @@ def _check_same(layer_name, name_a, shape_a, axis_a, name_b, shape_b, axis_b,
             f"{shape_b}.")
 
 
+_SOFTMAX = []
+
+
 def masked_softmax(scores, mask=None):
     """Softmax over the last axis that gives masked positions exactly zero.
 
-    Computed in float32 for stability. A row whose positions are all masked
-    gets all-zero weights (not a uniform distribution over padding).
+    Keras' `Softmax` layer with a mask (masked scores set to -1e9, masked
+    weights set to 0, so a row whose positions are all masked gets all-zero
+    weights, not a uniform distribution over padding), in float32 for
+    stability. One position gets weight 1 without a softmax (Keras warns
+    about a softmax over an axis of size 1).
     """
+    import keras
+
     scores = ops.cast(scores, "float32")
     if scores.shape[-1] == 1:
-        # One source position (e.g. an empty input's padding): the softmax
-        # is 1, said directly (Keras warns about a softmax over size 1).
+        # One source position (e.g. an empty input's padding).
         weights = ops.ones_like(scores)
-    elif mask is None:
-        return ops.softmax(scores, axis=-1)
-    else:
-        weights = ops.softmax(ops.where(ops.cast(mask, "bool"), scores,
-                                        ops.full_like(scores, -1e9)),
-                              axis=-1)
-    if mask is None:
-        return weights
-    return ops.where(ops.cast(mask, "bool"), weights,
-                     ops.zeros_like(weights))
+        if mask is None:
+            return weights
+        return ops.where(ops.cast(mask, "bool"), weights,
+                         ops.zeros_like(weights))
+    if not _SOFTMAX:  # one stateless layer, made on first use
+        _SOFTMAX.append(keras.layers.Softmax(axis=-1, dtype="float32"))
+    return _SOFTMAX[0](scores, mask=None if mask is None
+                       else ops.cast(mask, "bool"))
 
 
 def weighted_sum(weights, values):

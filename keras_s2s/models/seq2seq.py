@@ -10,6 +10,9 @@ from keras_s2s.generation.search import DEFAULT_BEAM_SIZE
 from keras_s2s.generation.search import search
 from keras_s2s.models.model_contract import ModelContract
 from keras_s2s.models.truncation_warning import TruncationWarning
+from keras_s2s.text.vocabulary import BOS_ID
+from keras_s2s.text.vocabulary import EOS_ID
+from keras_s2s.text.vocabulary import PAD_ID
 
 SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
@@ -135,7 +138,8 @@ class Seq2Seq(keras.Model):
     >>> model.search(src, method="beam", beam_size=4)["tokens"]
     """
 
-    def __init__(self, encoder, decoder, start_id=2, end_id=3, pad_id=0,
+    def __init__(self, encoder, decoder, start_id=BOS_ID, end_id=EOS_ID,
+                 pad_id=PAD_ID,
                  source_tokenizer=None, target_tokenizer=None,
                  generation_config=None, max_source_length=None,
                  split_sentences=False, shared_vocabulary=False, **kwargs):

@@ -5,6 +5,7 @@ import os
 
 import keras
 
+from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
 from keras_s2s.training.data_spec import DataSpec
 
 #: What `keras-s2s train` records beside a run's model (see `run_settings`).
@@ -21,7 +22,8 @@ def run_settings(model):
         return json.load(f)
 
 
-def evaluate(model, data, split="val", method="beam", beam_size=5,
+def evaluate(model, data, split="val", method="beam",
+             beam_size=DEFAULT_BEAM_SIZE,
              max_examples=None, batch_size=32, out_json=None, verbose=1,
              seed=None):
     """Generates for a split and scores it with the data's metric.
