@@ -57,7 +57,7 @@ def python_loop(model, source, steps, beam_size):
         outputs, state, mask = (tf.repeat(x, beam_size, axis=0)
                                 for x in (outputs, state, mask))
     memory = model.decoder.prepare_memory(outputs, mask)
-    dec_state = model.decoder.initial_state(outputs, state, mask)
+    dec_state = model.decoder.initial_state(outputs, state)
     ids = np.full((batch * beam_size,), model.start_id, "int32")
     scores = np.zeros((batch, beam_size))
     scores[:, 1:] = -1e9

@@ -33,7 +33,7 @@ class AttentionDecoder(Decoder):
       sequence [batch, tgt_len] -> [batch, tgt_len, vocab_size]
       (`return_attention=True` also returns weights [batch, tgt_len, src_len]);
     - single steps, for search: `memory = decoder.prepare_memory(outputs,
-      mask)`, `state = decoder.initial_state(outputs, state, mask)`, then
+      mask)`, `state = decoder.initial_state(outputs, state)`, then
       `logits, state = decoder.step(token_ids, state, memory)`. The state is a
       dict of tensors whose leading axis is the batch (so search can reorder
       it); `state["weights"]` holds the step's attention weights and
@@ -176,8 +176,7 @@ class AttentionDecoder(Decoder):
             memory["source_ids"] = ops.cast(source_ids, "int32")
         return memory
 
-    def initial_state(self, encoder_outputs, encoder_state=None,
-                      encoder_mask=None):
+    def initial_state(self, encoder_outputs, encoder_state=None):
         """The state before the first target token."""
         shape = ops.shape(encoder_outputs)
         batch, src_len = shape[0], shape[1]
@@ -239,8 +238,7 @@ class AttentionDecoder(Decoder):
              return_attention=False):
         memory = self.prepare_memory(encoder_outputs, encoder_mask,
                                      source_ids)
-        state = self.initial_state(encoder_outputs, encoder_state,
-                                   encoder_mask)
+        state = self.initial_state(encoder_outputs, encoder_state)
         embedded = self.embedding(inputs)
         dropped = self.dropout_layer(embedded, training=training)
 

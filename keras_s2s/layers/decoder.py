@@ -50,8 +50,7 @@ class Decoder(keras.layers.Layer):
                        source_ids=None):
         raise NotImplementedError
 
-    def initial_state(self, encoder_outputs, encoder_state=None,
-                      encoder_mask=None):
+    def initial_state(self, encoder_outputs, encoder_state=None):
         raise NotImplementedError
 
     def step(self, token_ids, state, memory, training=False):

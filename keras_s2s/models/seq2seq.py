@@ -256,7 +256,7 @@ class Seq2Seq(keras.Model):
         outputs, state, mask = self.encoder(source, training=False)
         memory = self.decoder.prepare_memory(outputs, mask,
                                              self._source_ids(source))
-        initial = self.decoder.initial_state(outputs, state, mask)
+        initial = self.decoder.initial_state(outputs, state)
         batch = ops.shape(outputs)[0]
         start = ops.full((batch,), self.start_id, "int32")
         max_lengths = None

@@ -1,4 +1,5 @@
-"""`--data`: parsed once into a `DataSpec` that loads every split.
+"""`--data`: parsed once into a `DataSpec` that loads every split (and
+`read_corpus`, the texts `keras-s2s vocab --input` names).
 
 Accepted specs:
 - `multi30k:en-de` (any of en/de; train, val and test splits),
@@ -216,6 +217,26 @@ class DataSpec:
 
         paths, captions = read_coco_captions(*self.args)
         return load_images(paths, image_size), captions
+
+
+def read_corpus(spec):
+    """Texts to train a vocabulary on (`keras-s2s vocab --input`): a file
+    (one text per line, .gz ok), `multi30k:LANG` (that side of the training
+    split) or `dialogsum` (training dialogues and summaries)."""
+    if spec.startswith("multi30k:"):
+        from keras_s2s.datasets import load_multi30k
+
+        lang = spec.split(":", 1)[1]
+        other = "de" if lang != "de" else "en"
+        return load_multi30k("train", lang, other)[0]
+    if spec == "dialogsum":
+        from keras_s2s.datasets import load_dialogsum
+
+        dialogues, summaries = load_dialogsum("train")
+        return dialogues + summaries
+    from keras_s2s.datasets import read_lines
+
+    return read_lines(spec)
 
 
 def load_data(spec, image_size=64, seed=0):

@@ -2,8 +2,10 @@ from keras_s2s.zoo.builder import build
 from keras_s2s.zoo.builder import contract
 from keras_s2s.zoo.builder import load
 from keras_s2s.zoo.packing import save_for_zoo
+from keras_s2s.zoo.preset import Preset
 from keras_s2s.zoo.registry import describe
 from keras_s2s.zoo.registry import list
+from keras_s2s.zoo.registry import preset
 from keras_s2s.zoo.registry import register
 from keras_s2s.zoo.registry import unregister
 from keras_s2s.zoo.release import download

@@ -1,9 +1,8 @@
 """Building zoo models from their presets: build, contract, load."""
 
-from keras_s2s.zoo.registry import _REGISTRY
+from keras_s2s.zoo import registry
 from keras_s2s.zoo.registry import _check_overrides
 from keras_s2s.zoo.registry import _merge
-from keras_s2s.zoo.registry import _unknown
 from keras_s2s.zoo.weights import resolve
 
 
@@ -79,10 +78,8 @@ def contract(name, **overrides):
     """What the preset's model consumes and produces (a `ModelContract`:
     text or image sources, image size, shared vocabulary, copying), known
     before any model is built or vocabulary trained."""
-    if name not in _REGISTRY:
-        raise _unknown(name)
-    config = _merge(_REGISTRY[name]["config"], _check_overrides(name,
-                                                                overrides))
+    config = _merge(registry.preset(name).config,
+                    _check_overrides(name, overrides))
     return build(config, name=name).contract
 
 
@@ -117,10 +114,8 @@ def load(name, pretrained=True, weights=None, cache_dir=None,
     Returns:
         a `keras_s2s.models.Seq2Seq`, built.
     """
-    if name not in _REGISTRY:
-        raise _unknown(name)
-    preset = _REGISTRY[name]
-    config = _merge(preset["config"], _check_overrides(name, overrides))
+    preset = registry.preset(name)
+    config = _merge(preset.config, _check_overrides(name, overrides))
     if tokenizer is not None:
         source_tokenizer = target_tokenizer = tokenizer
     _user_tokenizers = source_tokenizer is not None or \
@@ -129,14 +124,14 @@ def load(name, pretrained=True, weights=None, cache_dir=None,
     target_tokenizer = _tokenizer(target_tokenizer)
     weights_path = weights
     if pretrained and weights is None:
-        if not preset.get("weights"):
+        if not preset.weights:
             raise ValueError(
                 f"zoo.load({name!r}): no pretrained weights are shipped for "
                 "this model yet. Pass pretrained=False for a randomly "
                 "initialised model, or weights=<path> for your own.")
-        weights_path = resolve(preset["weights"], cache_dir=cache_dir,
+        weights_path = resolve(preset.weights, cache_dir=cache_dir,
                                weights_url=weights_url)
-        vocab = preset.get("vocab") or {}
+        vocab = preset.vocab or {}
         if source_tokenizer is None and vocab.get("source"):
             source_tokenizer = _tokenizer(str(resolve(
                 vocab["source"], cache_dir=cache_dir,

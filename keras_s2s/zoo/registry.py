@@ -3,16 +3,13 @@
 import builtins
 import copy
 
+from keras_s2s.zoo.preset import CONFIG_SECTIONS
+from keras_s2s.zoo.preset import TASKS
+from keras_s2s.zoo.preset import Preset
 from keras_s2s.zoo.presets import PRESETS
 
-TASKS = ("translation", "summarization", "captioning")
-REQUIRED = ("task", "description", "paper", "config")
-CONFIG_SECTIONS = ("encoder", "decoder", "attention", "generation")
-
-#: What a preset holds when it does not say.
-DEFAULTS = {"parameters": None, "weights": None, "vocab": None, "metrics": {},
-            "subword_model": "unigram"}
-_REGISTRY = {name: {**DEFAULTS, **preset} for name, preset in PRESETS.items()}
+_REGISTRY = {name: Preset.from_dict(name, preset)
+             for name, preset in PRESETS.items()}
 
 
 def _unknown(name):
@@ -26,36 +23,34 @@ def list(task=None):  # noqa: A001 - the zoo's documented API
         raise ValueError(f"Unknown task {task!r}; valid tasks are "
                          f"{', '.join(TASKS)}.")
     return sorted(name for name, preset in _REGISTRY.items()
-                  if task is None or preset["task"] == task)
+                  if task is None or preset.task == task)
 
 
 def describe(name):
-    """The preset's metadata and configuration (a copy)."""
+    """The preset's metadata and configuration, as plain data (a copy)."""
+    return preset(name).to_dict()
+
+
+def preset(name):
+    """The registered `Preset` (typed, immutable)."""
     if name not in _REGISTRY:
         raise _unknown(name)
-    return copy.deepcopy(_REGISTRY[name])
+    return _REGISTRY[name]
 
 
 def register(name, preset, overwrite=False):
     """Adds an architecture under `name` (`<encoder>_<attention>_<task>`).
 
-    `preset` needs `task`, `description`, `paper` and `config` (see
-    `keras_s2s.zoo.presets`). A name already taken raises `ValueError`
-    unless `overwrite=True`.
+    `preset`: a `Preset`, or its data as a dict (`task`, `description`,
+    `paper`, `config` and optional metadata; see `keras_s2s.zoo.Preset`),
+    checked now: unknown keys, tasks or layer classes raise `ValueError`.
+    A name already taken raises `ValueError` unless `overwrite=True`.
     """
     if name in _REGISTRY and not overwrite:
         raise ValueError(f"Zoo model {name!r} is already registered; "
                          f"registered names are {', '.join(sorted(_REGISTRY))}."
                          " Pass overwrite=True to replace it.")
-    missing = [key for key in REQUIRED if key not in preset]
-    if missing:
-        raise ValueError(f"Preset {name!r} lacks {missing}.")
-    if preset["task"] not in TASKS:
-        raise ValueError(f"Preset {name!r}: unknown task {preset['task']!r}; "
-                         f"valid tasks are {', '.join(TASKS)}.")
-    full = copy.deepcopy(DEFAULTS)
-    full.update(copy.deepcopy(preset))
-    _REGISTRY[name] = full
+    _REGISTRY[name] = Preset.from_dict(name, preset)
 
 
 def unregister(name):
@@ -70,7 +65,7 @@ TOP_LEVEL_KEYS = ("source_vocab_size", "target_vocab_size",
 
 
 def _check_overrides(name, overrides):
-    valid = set(CONFIG_SECTIONS) | set(_REGISTRY[name]["config"]) \
+    valid = set(CONFIG_SECTIONS) | set(_REGISTRY[name].config) \
         | set(TOP_LEVEL_KEYS)
     unknown = set(overrides) - valid
     if unknown:

@@ -44,7 +44,7 @@ def test_teacher_forcing_equals_step_by_step(attention, cell, input_feeding,
     logits, weights = decoder(TGT, outputs, state, mask,
                               return_attention=True)
     memory = decoder.prepare_memory(outputs, mask)
-    step_state = decoder.initial_state(outputs, state, mask)
+    step_state = decoder.initial_state(outputs, state)
     for t in range(TGT.shape[1]):
         step_logits, step_state = decoder.step(TGT[:, t], step_state, memory)
         np.testing.assert_allclose(np.asarray(step_logits),

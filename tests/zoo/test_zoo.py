@@ -153,3 +153,29 @@ def test_register_a_user_model():
     finally:
         zoo.unregister("tiny_attn_summ")
     assert "tiny_attn_summ" not in zoo.list()
+
+
+def test_presets_are_typed_and_checked_when_registered():
+    preset = zoo.preset("bilstm_attn_mt")
+    assert isinstance(preset, zoo.Preset)
+    assert preset.task == "translation" and preset.subword_model == "unigram"
+    assert zoo.preset("cnn_attn_caption").subword_model == "bpe"
+    assert zoo.describe("bilstm_attn_mt") == preset.to_dict()
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        preset.task = "summarization"
+    good = zoo.describe("bigru_attn_summ")
+    for change, words in (
+            ({"tsk": "summarization"}, r"unknown keys \['tsk'\]"),
+            ({"task": "speech"}, "unknown task 'speech'"),
+            ({"subword_model": "char"}, "unknown subword_model 'char'"),
+            ({"config": {**good["config"], "encoder": {
+                "class_name": "TransformerEncoder"}}},
+             "'TransformerEncoder', which is not a keras_s2s.layers class")):
+        with pytest.raises(ValueError, match=words):
+            zoo.register("bad_attn_summ", {**good, **change})
+        assert "bad_attn_summ" not in zoo.list()
+    lacking = {k: v for k, v in good.items() if k != "paper"}
+    with pytest.raises(ValueError, match=r"lacks \['paper'\]"):
+        zoo.register("bad_attn_summ", lacking)
