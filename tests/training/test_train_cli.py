@@ -67,12 +67,25 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(tmp_path,
                                rtol=1e-5)
     np.testing.assert_allclose(val["epoch_bleu"], history["val_bleu"],
                                rtol=1e-5)
-    assert len(train["epoch_learning_rate"]) == 2
-    assert len(samples["learning_rate"]) == 2
-    assert len(samples["samples"]) == 2 and "**output:**" in \
-        samples["samples"][0]
+    # --lr 0.003 without warm-up: a constant learning rate.
+    np.testing.assert_allclose(train["epoch_learning_rate"], [0.003] * 2,
+                               rtol=1e-6)
+    np.testing.assert_allclose(samples["learning_rate"], [0.003] * 2,
+                               rtol=1e-6)
+    # The last epoch's samples are what the saved model writes for the first
+    # validation sentences, beside their references.
+    from keras_s2s.datasets import load_multi30k
+    from keras_s2s.plotting import model_alignment
+    val_en, val_de = load_multi30k("val")
+    assert len(samples["samples"]) == 2
+    for i in range(2):
+        text = model_alignment(saved, [val_en[i]])[3]
+        assert f"**output:** {text}  \n**reference:** {val_de[i]}" in \
+            samples["samples"][-1]
     assert len(samples["attention/0"]) == 2
-    assert samples["attention/0"][0].startswith(b"\x89PNG")
+    import tensorflow as tf
+    image = tf.io.decode_png(samples["attention/0"][-1]).numpy()
+    assert image.shape[0] > 50 and image.shape[1] > 50 and image.std() > 0
     capsys.readouterr()
     assert main(["evaluate", "--model", str(out), "--data", "multi30k:en-de",
                  "--max-examples", "20", "--method", "greedy",

@@ -81,12 +81,24 @@ def test_offline_error_names_the_file_places_url_and_ways_out(
         assert needle in message, needle
 
 
-def test_cli_download_fetches_ahead(release, no_checkout, tmp_path):
+def test_cli_download_fetches_ahead(release, no_checkout, tmp_path, capsys):
     from keras_s2s.cli import main
+    from keras_s2s.zoo.weights import sha256_of
 
     release.mode, release.requests[:] = "ok", []
     assert main(["zoo", "download", "cnn_attn_caption", "--cache-dir",
                  str(tmp_path / "c"), "--weights-url", release.url]) == 0
     assert sorted(os.listdir(tmp_path / "c")) == [
         "cnn_attn_caption.target.spm", "cnn_attn_caption.weights.h5"]
+    # What was cached is what the preset ships, and a load afterwards uses
+    # it without another request.
+    preset = zoo.describe("cnn_attn_caption")
+    for spec in (preset["weights"], preset["vocab"]["target"]):
+        assert sha256_of(tmp_path / "c" / spec["file"]) == spec["sha256"]
+    fetched = len(release.requests)
+    zoo.load("cnn_attn_caption", cache_dir=tmp_path / "c",
+             weights_url=release.url)
+    assert len(release.requests) == fetched
+    capsys.readouterr()
     assert main(["zoo", "download", "gru_luong_mt"]) == 2  # ships none
+    assert "ships no weights" in capsys.readouterr().err
