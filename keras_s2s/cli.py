@@ -13,32 +13,13 @@ def _demo(args):
     return 0
 
 
-def _read_corpus(spec):
-    """Texts from a file (one per line, .gz ok) or a built-in data set name:
-    `multi30k:en`, `multi30k:de` (train split), `dialogsum` (train
-    dialogues and summaries)."""
-    if spec.startswith("multi30k:"):
-        from keras_s2s.datasets import load_multi30k
-
-        lang = spec.split(":", 1)[1]
-        other = "de" if lang != "de" else "en"
-        return load_multi30k("train", lang, other)[0]
-    if spec == "dialogsum":
-        from keras_s2s.datasets import load_dialogsum
-
-        dialogues, summaries = load_dialogsum("train")
-        return dialogues + summaries
-    from keras_s2s.datasets import read_lines
-
-    return read_lines(spec)
-
-
 def _vocab(args):
     from keras_s2s.text import train_sentencepiece
+    from keras_s2s.training.data_spec import read_corpus
 
     texts = []
     for spec in args.input:
-        texts.extend(_read_corpus(spec))
+        texts.extend(read_corpus(spec))
     print(f"Read {len(texts):,} texts from {', '.join(args.input)}; "
           f"training a {args.model_type} model"
           + (f" on {args.max_sentences:,} of them" if args.max_sentences
@@ -86,6 +67,28 @@ def _check_export(args):
     report = check_serving(args.path)
     print(json.dumps(report))
     return 0
+
+
+def _positive(text):
+    """argparse type: an int >= 1 (refused before any work is done)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative(text):
+    """argparse type: an int >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
 
 
 def _json_arg(text):
@@ -265,12 +268,15 @@ def build_parser():
         "--verbose", action="store_true", help="keep TensorFlow's and "
         "SentencePiece's native log lines (the `keras-s2s` command drops "
         "them; also KERAS_S2S_VERBOSE=1)")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an "
+        "error instead of its one-line message (also KERAS_S2S_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo", help="train a small attention model on a toy task and "
         "decode with it")
-    demo.add_argument("--epochs", type=int, default=3)
-    demo.add_argument("--examples", type=int, default=8000)
+    demo.add_argument("--epochs", type=_positive, default=3)
+    demo.add_argument("--examples", type=_positive, default=8000)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_demo)
 
@@ -280,10 +286,10 @@ def build_parser():
     vocab.add_argument("--input", nargs="+", required=True,
                        help="text files (one text per line, .gz ok) or "
                        "multi30k:en, multi30k:de, dialogsum")
-    vocab.add_argument("--vocab-size", type=int, default=8000)
+    vocab.add_argument("--vocab-size", type=_positive, default=8000)
     vocab.add_argument("--model-type", choices=["unigram", "bpe"],
                        default="unigram")
-    vocab.add_argument("--max-sentences", type=int, default=None)
+    vocab.add_argument("--max-sentences", type=_positive, default=None)
     vocab.add_argument("--out", required=True, help="output .model file")
     vocab.set_defaults(func=_vocab)
 
@@ -294,7 +300,7 @@ def build_parser():
                         "file")
     export.add_argument("--out", required=True,
                         help="the model's base path, e.g. saved_models/NAME")
-    export.add_argument("--version", type=int, default=None,
+    export.add_argument("--version", type=_positive, default=None,
                         help="version number (default: the next free one)")
     export.add_argument("--name", default=None,
                         help="model name for warm-up requests (default: the "
@@ -302,18 +308,18 @@ def build_parser():
     nbest = export.add_argument_group(
         "n-best settings and per-request limits (default: the model's "
         "generation settings; limits 16 beams and 256 pieces)")
-    nbest.add_argument("--beam-size", type=int, default=None,
+    nbest.add_argument("--beam-size", type=_positive, default=None,
                        help="beam of the `nbest` signature")
-    nbest.add_argument("--num-return", type=int, default=None,
+    nbest.add_argument("--num-return", type=_positive, default=None,
                        help="outputs per input of `nbest` (default: beam)")
     nbest.add_argument("--length-penalty", type=float, default=None,
                        help="GNMT alpha of `nbest`")
-    nbest.add_argument("--max-length", type=int, default=None,
+    nbest.add_argument("--max-length", type=_positive, default=None,
                        help="output length of `nbest`, in pieces")
-    nbest.add_argument("--max-beam-size", type=int, default=None,
+    nbest.add_argument("--max-beam-size", type=_positive, default=None,
                        help="largest beam_size a request to "
                        "`nbest_options_unbatched` may ask for")
-    nbest.add_argument("--max-output-length", type=int, default=None,
+    nbest.add_argument("--max-output-length", type=_positive, default=None,
                        help="largest max_length a request may ask for")
     export.set_defaults(func=_export)
 
@@ -335,13 +341,13 @@ def build_parser():
                        "to fine-tune) or a .keras file")
     train.add_argument("--data", required=True, help=data_help)
     train.add_argument("--out", required=True, help="run folder")
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--epochs", type=_positive, default=10)
+    train.add_argument("--batch-size", type=_positive, default=64)
     train.add_argument("--lr", type=float, default=1e-3)
-    train.add_argument("--warmup-steps", type=int, default=0)
+    train.add_argument("--warmup-steps", type=_non_negative, default=0)
     train.add_argument("--label-smoothing", type=float, default=0.1)
     train.add_argument("--clipnorm", type=float, default=1.0)
-    train.add_argument("--checkpoint-every", type=int, default=200,
+    train.add_argument("--checkpoint-every", type=_positive, default=200,
                        help="steps between checkpoints")
     train.add_argument("--strategy", default="default",
                        choices=["default", "mirrored", "multi_worker", "tpu"],
@@ -349,19 +355,19 @@ def build_parser():
                        "a custom loop, see the README)")
     train.add_argument("--mixed-precision", action="store_true",
                        help="bfloat16 compute, float32 weights")
-    train.add_argument("--vocab-size", type=int, default=8000)
-    train.add_argument("--max-length", type=int, default=100)
-    train.add_argument("--max-examples", type=int, default=None)
-    train.add_argument("--patience", type=int, default=None,
+    train.add_argument("--vocab-size", type=_positive, default=8000)
+    train.add_argument("--max-length", type=_positive, default=100)
+    train.add_argument("--max-examples", type=_positive, default=None)
+    train.add_argument("--patience", type=_positive, default=None,
                        help="early stopping on the validation metric")
     train.add_argument("--freeze-encoder", action="store_true")
     train.add_argument("--overrides", type=_json_arg, default=None,
                        help='preset changes as JSON, e.g. '
                        '\'{"encoder": {"units": 128}}\'')
-    train.add_argument("--val-examples", type=int, default=200,
+    train.add_argument("--val-examples", type=_positive, default=200,
                        help="validation inputs decoded for the metric "
                        "each epoch")
-    train.add_argument("--image-size", type=int, default=64)
+    train.add_argument("--image-size", type=_positive, default=64)
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(func=_train)
 
@@ -374,8 +380,8 @@ def build_parser():
                           choices=["train", "val", "test"])
     evaluate.add_argument("--method", default="beam",
                           choices=["greedy", "beam"])
-    evaluate.add_argument("--beam-size", type=int, default=DEFAULT_BEAM_SIZE)
-    evaluate.add_argument("--max-examples", type=int, default=None)
+    evaluate.add_argument("--beam-size", type=_positive, default=DEFAULT_BEAM_SIZE)
+    evaluate.add_argument("--max-examples", type=_positive, default=None)
     evaluate.add_argument("--out", default=None, help="write metrics JSON")
     evaluate.add_argument(
         "--seed", type=int, default=None,
@@ -396,8 +402,8 @@ def build_parser():
         gen.add_argument("--method", default=None,
                          choices=["greedy", "beam", "sample"],
                          help="default: the model's own search settings")
-        gen.add_argument("--beam-size", type=int, default=None)
-        gen.add_argument("--batch-size", type=int, default=32)
+        gen.add_argument("--beam-size", type=_positive, default=None)
+        gen.add_argument("--batch-size", type=_positive, default=32)
         gen.add_argument("--no-split", action="store_true",
                          help="decode each input whole (translation models "
                          "split paragraphs into sentences by default)")
@@ -444,11 +450,39 @@ def build_parser():
     return parser
 
 
+DEBUG_ENV = "KERAS_S2S_DEBUG"
+
+
+def _runtime_message(error):
+    """One line for an error of the machine, the disk or TensorFlow."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        where = f" writing {error.filename}" if error.filename else ""
+        return (f"no space left on the device{where}; free some space or "
+                "write elsewhere (--out), then run the same command again.")
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror}{where}."
+    message = getattr(error, "message", None) or str(error) or repr(error)
+    first = message.strip().splitlines()[0] if message.strip() else message
+    return f"{type(error).__name__}: {first}"
+
+
 def main(argv=None):
+    """Runs a command. A user error (bad arguments, files or data) ends in
+    one line and exit code 2, a runtime error (disk, memory, TensorFlow) in
+    one line and exit code 1; `--debug` anywhere on the line (or
+    KERAS_S2S_DEBUG=1) shows the traceback instead."""
+    import os
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = ("--debug" in argv
+             or os.environ.get(DEBUG_ENV, "") not in ("", "0"))
     # --verbose may stand anywhere; the console script acted on it already.
-    argv = ["--verbose"] * ("--verbose" in argv) + [
-        a for a in argv if a != "--verbose"]
+    argv = ["--verbose"] * ("--verbose" in argv) + ["--debug"] * (
+        "--debug" in argv) + [a for a in argv
+                              if a not in ("--verbose", "--debug")]
     args = build_parser().parse_args(argv)
     import warnings
 
@@ -456,12 +490,26 @@ def main(argv=None):
         return f"keras-s2s {args.command}: warning: {message}\n"
 
     warnings.formatwarning = one_line
+    name = f"keras-s2s {args.command}"
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, IsADirectoryError) as error:
+        if debug:
+            raise
         # Bad input from the user: one clear line, no stack trace.
-        print(f"keras-s2s {args.command}: error: {error}", file=sys.stderr)
+        print(f"{name}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{name}: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the disk, memory, TensorFlow
+        if debug:
+            raise
+        print(f"{name}: error: {_runtime_message(error)} (--debug shows "
+              "where)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

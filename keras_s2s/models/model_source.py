@@ -21,7 +21,8 @@ def load_model(name_or_path, compile=False, **overrides):
 
     Raises:
         ValueError: an unknown zoo name (the message lists the valid ones),
-            or overrides for a saved model.
+            overrides for a saved model, a weights file (no architecture),
+            or a damaged or truncated `.keras` file.
         FileNotFoundError: a path (it has a `/` or ends in `.keras`) with
             no model there.
 
@@ -35,6 +36,7 @@ def load_model(name_or_path, compile=False, **overrides):
         if overrides:
             raise ValueError(f"{name_or_path}: a saved model's config is "
                              "fixed; overrides apply to zoo names only.")
+        _check_keras_file(path)
         import keras
 
         import keras_s2s  # noqa: F401  registers the classes
@@ -49,6 +51,30 @@ def load_model(name_or_path, compile=False, **overrides):
     from keras_s2s import zoo
 
     return zoo.load(zoo_name(text), pretrained=True, **overrides)
+
+
+def _check_keras_file(path):
+    """Refuses, with the reason, a file Keras would fail on obscurely."""
+    import zipfile
+
+    if path.endswith(".weights.h5"):
+        raise ValueError(
+            f"{path} holds weights only, no architecture: load it with "
+            "zoo.load(NAME, weights=PATH) (or `keras-s2s zoo` commands), or "
+            "name a .keras file or a run folder.")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path} is not a readable .keras file (a .keras file is a zip "
+            "archive; this one is cut short, damaged or another kind of "
+            "file). Save or copy it again.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError) as error:
+        damaged = str(error)
+    if damaged:
+        raise ValueError(f"{path} is damaged ({damaged} does not read "
+                         "back); save or copy it again.")
 
 
 def saved_model_path(name_or_path):
