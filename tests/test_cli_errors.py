@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from data_paths import requires_multi30k
 from keras_s2s.cli import main
 
 
@@ -98,3 +99,14 @@ def test_the_console_script_exits_with_the_code(tmp_path):
     assert proc.stderr.startswith("keras-s2s translate: error: ")
     assert "no model there" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+@requires_multi30k
+def test_unknown_override_is_refused_before_vocabularies_are_trained(
+        capsys, tmp_path):
+    code, err = run(capsys, "train", "--model", "bilstm_attn_mt", "--data",
+                    "multi30k:en-de", "--out", str(tmp_path / "run"),
+                    "--overrides", '{"encoder": {"unitz": 3}}')
+    assert code == 2
+    assert "config['encoder']: RNNEncoder takes no argument 'unitz'" in err
+    assert not (tmp_path / "run" / "vocab").exists()

@@ -26,6 +26,21 @@ def _accepts(cls, argument):
     return argument in inspect.signature(cls.__init__).parameters
 
 
+def _check_arguments(section, cls, kwargs):
+    """An unknown layer argument (a typo in `--overrides`, say) is refused
+    by name, before anything is built or trained."""
+    import inspect
+
+    accepted = [p for p in inspect.signature(cls.__init__).parameters
+                if p not in ("self", "kwargs")] + ["name", "dtype",
+                                                   "trainable"]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise ValueError(f"config[{section!r}]: {cls.__name__} takes no "
+                         f"argument {', '.join(map(repr, unknown))}; its "
+                         f"arguments are {', '.join(accepted)}.")
+
+
 def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
     """Builds a `Seq2Seq` from a preset's `config` dict (not yet built).
 
@@ -39,6 +54,7 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
         kwargs = dict(config[section])
         cls = _layer_class(kwargs)
         kwargs.pop("class_name")
+        _check_arguments(section, cls, kwargs)
         return cls(**kwargs, **extra)
 
     source_vocab = config.get("source_vocab_size")
@@ -56,6 +72,7 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
     decoder_kwargs = dict(config["decoder"])
     decoder_class = _layer_class(decoder_kwargs)
     decoder_kwargs.pop("class_name")
+    _check_arguments("decoder", decoder_class, decoder_kwargs)
     if decoder_kwargs.get("generator_vocab_size"):
         decoder_kwargs["generator_vocab_size"] = min(
             decoder_kwargs["generator_vocab_size"], target_vocab)
