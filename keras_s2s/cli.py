@@ -50,7 +50,9 @@ def _export(args):
         model, beam_size=args.beam_size, num_return=args.num_return,
         length_penalty=args.length_penalty, max_length=args.max_length,
         max_beam_size=args.max_beam_size,
-        max_output_length=args.max_output_length)
+        max_output_length=args.max_output_length,
+        max_batch_size=args.max_batch_size,
+        max_input_bytes=args.max_input_bytes)
     path = export_saved_model(model, args.out, version=args.version,
                               name=args.name, settings=settings)
     print(f"Wrote {path} (loaded and warmed up on TF Serving's C++ path)")
@@ -319,6 +321,13 @@ def build_parser():
     nbest.add_argument("--max-beam-size", type=_positive, default=None,
                        help="largest beam_size a request to "
                        "`nbest_options_unbatched` may ask for")
+    nbest.add_argument(
+        "--max-batch-size", type=_positive, default=None,
+        help="most inputs in one request or merged batch (default 256)")
+    nbest.add_argument(
+        "--max-input-bytes", type=_positive, default=None,
+        help="longest input in bytes (default 20,000 for text, 10,000,000 "
+        "for images)")
     nbest.add_argument("--max-output-length", type=_positive, default=None,
                        help="largest max_length a request may ask for")
     export.set_defaults(func=_export)

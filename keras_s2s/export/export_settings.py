@@ -7,7 +7,18 @@ from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
 
 DEFAULT_MAX_BEAM_SIZE = 16
 DEFAULT_MAX_OUTPUT_LENGTH = 256
+#: Inputs one request (or one merged batch of TF Serving's batcher) may hold.
+DEFAULT_MAX_BATCH_SIZE = 256
+#: Bytes one input may hold: text (a translator reads its first
+#: max_source_length pieces anyway), and encoded images.
+DEFAULT_MAX_INPUT_BYTES = {"text": 20_000, "image": 10_000_000}
 SETTINGS_FILE = "keras_s2s_export.json"
+
+
+def _source(model):
+    contract = getattr(model, "contract", None)
+    return "image" if contract is not None and contract.source == "image" \
+        else "text"
 
 
 class ExportSettings:
@@ -19,7 +30,9 @@ class ExportSettings:
     `nbest_options_unbatched` signature lets a request choose beam size,
     number of returns, length penalty and output length, within the limits
     below; a request beyond a limit is answered with INVALID_ARGUMENT naming
-    it.
+    it. Every signature also refuses, with INVALID_ARGUMENT and before
+    any work, a batch above `max_batch_size` inputs and an input above
+    `max_input_bytes`, so one request cannot take the server's memory.
 
     Args:
         beam_size: int, `nbest`'s beam (default: the model's, else 5).
@@ -31,25 +44,35 @@ class ExportSettings:
             (default 16, or `beam_size` if larger).
         max_output_length: int, the longest output a request may ask for
             (default 256, or `max_length` if larger).
+        max_batch_size: int, inputs in one request, or in one batch merged
+            by TF Serving's batcher (default 256; keep it at least the
+            batching config's `max_batch_size`).
+        max_input_bytes: int, bytes of one input (default 20,000 for text,
+            10,000,000 for encoded images).
 
     Example:
     >>> ExportSettings.for_model(model, beam_size=8, num_return=3).to_dict()
     """
 
     def __init__(self, beam_size, num_return, length_penalty, max_length,
-                 max_beam_size, max_output_length):
+                 max_beam_size, max_output_length,
+                 max_batch_size=DEFAULT_MAX_BATCH_SIZE,
+                 max_input_bytes=DEFAULT_MAX_INPUT_BYTES["text"]):
         self.beam_size = int(beam_size)
         self.num_return = int(num_return)
         self.length_penalty = float(length_penalty)
         self.max_length = int(max_length)
         self.max_beam_size = int(max_beam_size)
         self.max_output_length = int(max_output_length)
+        self.max_batch_size = int(max_batch_size)
+        self.max_input_bytes = int(max_input_bytes)
         self._validate()
 
     @classmethod
     def for_model(cls, model, beam_size=None, num_return=None,
                   length_penalty=None, max_length=None, max_beam_size=None,
-                  max_output_length=None):
+                  max_output_length=None, max_batch_size=None,
+                  max_input_bytes=None):
         """Settings from `model.generation_config`, overridden where given."""
         config = dict(getattr(model, "generation_config", {}) or {})
         beam = int(beam_size if beam_size is not None
@@ -66,7 +89,11 @@ class ExportSettings:
                            else max(DEFAULT_MAX_BEAM_SIZE, beam)),
             max_output_length=(max_output_length
                                if max_output_length is not None
-                               else max(DEFAULT_MAX_OUTPUT_LENGTH, length)))
+                               else max(DEFAULT_MAX_OUTPUT_LENGTH, length)),
+            max_batch_size=(max_batch_size if max_batch_size is not None
+                            else DEFAULT_MAX_BATCH_SIZE),
+            max_input_bytes=(max_input_bytes if max_input_bytes is not None
+                             else DEFAULT_MAX_INPUT_BYTES[_source(model)]))
 
     def _validate(self):
         checks = [
@@ -83,6 +110,9 @@ class ExportSettings:
              f"max_length {self.max_length} must be in 1..max_output_length "
              f"{self.max_output_length}"),
             (self.length_penalty >= 0.0, "length_penalty must be >= 0"),
+            (self.max_batch_size >= 1, "max_batch_size must be at least 1"),
+            (self.max_input_bytes >= 1,
+             "max_input_bytes must be at least 1"),
         ]
         for ok, message in checks:
             if not ok:
@@ -94,7 +124,9 @@ class ExportSettings:
                           "length_penalty": self.length_penalty,
                           "max_length": self.max_length},
                 "limits": {"max_beam_size": self.max_beam_size,
-                           "max_output_length": self.max_output_length}}
+                           "max_output_length": self.max_output_length,
+                           "max_batch_size": self.max_batch_size,
+                           "max_input_bytes": self.max_input_bytes}}
 
     def write(self, saved_model_dir):
         """Records the settings in `assets.extra/keras_s2s_export.json`

@@ -30,6 +30,11 @@ nbest_options_unbatched   per-request options; CANNOT run with
     num_return <= beam_size, max_length <= max_output_length; beyond them
     the request gets INVALID_ARGUMENT naming the limit)
     -> as nbest, with N = num_return and L = max_length
+Every signature refuses (INVALID_ARGUMENT, before any work) a request of
+more than max_batch_size inputs (default 256; also a batch merged by
+--enable_batching) or with an input over max_input_bytes (default 20,000
+for text, 10,000,000 for images): keras-s2s export --max-batch-size
+--max-input-bytes.
 Every string output is valid UTF-8 (invalid byte sequences become U+FFFD).
 """
 
@@ -126,7 +131,29 @@ class ServingModule(tf.Module):
     def _model_inputs(self, inputs):
         return self._decode_images(inputs) if self.is_image else inputs
 
+    def _within_limits(self, inputs):
+        """`inputs`, once the request is known to be within the export's
+        batch and input-size limits (InvalidArgument naming them if not)."""
+        s = self.settings
+        checks = [
+            tf.debugging.assert_less_equal(
+                tf.size(inputs), s.max_batch_size, message=(
+                    f"the request holds more inputs than this export's "
+                    f"max_batch_size {s.max_batch_size} (keras-s2s export "
+                    "--max-batch-size); send fewer per request")),
+            tf.debugging.assert_less_equal(
+                tf.reduce_max(tf.concat([tf.strings.length(inputs), [0]],
+                                        0)),
+                s.max_input_bytes, message=(
+                    f"an input is longer than this export's max_input_bytes "
+                    f"{s.max_input_bytes} (keras-s2s export "
+                    "--max-input-bytes); split long texts first")),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(inputs)
+
     def _serve(self, inputs):
+        inputs = self._within_limits(inputs)
         options = {k: v for k, v in self.defaults.items()
                    if k not in ("num_return", "return_alignments")}
 
@@ -150,6 +177,7 @@ class ServingModule(tf.Module):
 
     def _nbest(self, inputs, beam_size, length_penalty, max_length,
                num_return):
+        inputs = self._within_limits(inputs)
         options = {k: v for k, v in self.defaults.items()
                    if k in ("beta", "no_repeat_ngram_size",
                             "relative_max_length")}

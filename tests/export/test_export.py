@@ -31,7 +31,9 @@ from serving_fixtures import is_image_model
 from serving_fixtures import make_tokenizers
 
 SETTINGS = {"beam_size": 3, "num_return": 2, "length_penalty": 0.6,
-            "max_length": 6, "max_beam_size": 4, "max_output_length": 10}
+            "max_length": 6, "max_beam_size": 4, "max_output_length": 10,
+            # TEXTS holds a 100,000-character input (truncated by the model).
+            "max_batch_size": 6, "max_input_bytes": 100_000}
 OPTIONS = {"beam_size": 2, "num_return": 2, "length_penalty": 0.0,
            "max_length": 5}
 
@@ -69,6 +71,12 @@ def _requests(name, raw):
         "returns_over_beam": ("nbest_options_unbatched",
                               {"inputs": a, "beam_size": 2,
                                "num_return": 3}),
+        "batch_over_limit": ("serving_default", {"inputs": raw[:1] * 7}),
+        "nbest_batch_over_limit": ("nbest", {"inputs": raw[:1] * 7}),
+        "input_over_limit": ("nbest_options_unbatched",
+                             {"inputs": [b"x" * 100_001]}),
+        "at_the_limits": ("serving_default",
+                          {"inputs": [b"x" * 100_000] * 6}),
     }
     if is_image_model(name):
         requests["corrupt"] = ("serving_default",
@@ -205,10 +213,17 @@ def test_requests_beyond_the_limits_are_invalid_argument(name, exported):
     plain = exported[name]["plain"]
     for key, needle in (("beam_over_limit", "max_beam_size 4"),
                         ("length_over_limit", "max_output_length 10"),
-                        ("returns_over_beam", "num_return must not exceed")):
+                        ("returns_over_beam", "num_return must not exceed"),
+                        ("batch_over_limit", "max_batch_size 6"),
+                        ("nbest_batch_over_limit", "max_batch_size 6"),
+                        ("input_over_limit", "max_input_bytes 100000")):
         error = plain[key]
         assert isinstance(error, ServingError), (key, error)
         assert error.name == "INVALID_ARGUMENT" and needle in error.message
+    # Up to the limits is answered (images: x-bytes do not decode, so only
+    # text models are asked).
+    if not is_image_model(name):
+        assert np.asarray(plain["at_the_limits"]["outputs"]).shape == (6,)
 
 
 @pytest.mark.parametrize("name", zoo.list())
@@ -301,7 +316,9 @@ def test_settings_and_defaults_are_recorded(exported):
     with open(os.path.join(path, "assets.extra",
                            "keras_s2s_export.json")) as f:
         recorded = json.load(f)
-    assert recorded["limits"] == {"max_beam_size": 4, "max_output_length": 10}
+    assert recorded["limits"] == {"max_beam_size": 4, "max_output_length": 10,
+                                  "max_batch_size": 6,
+                                  "max_input_bytes": 100_000}
     assert recorded["nbest"]["beam_size"] == 3
 
 
