@@ -1,7 +1,9 @@
 """Writes a model as a versioned SavedModel that stock TF Serving runs."""
 
+import errno
 import os
 import shutil
+import time
 import uuid
 
 import tensorflow as tf
@@ -16,12 +18,73 @@ TEXT_WARMUP = [["A man rides a horse on the beach."],
                ["Two dogs play in the snow.", "", "A child reads a book."]]
 
 
+TMP_PREFIX = ".tmp-"
+#: A temporary folder without a process id (older keras-s2s) counts as left
+#: behind after this many seconds.
+STALE_SECONDS = 3600
+
+
 def next_version(out_dir):
     """1 + the largest numeric version folder in `out_dir` (1 if none)."""
     if not os.path.isdir(out_dir):
         return 1
     numbers = [int(d) for d in os.listdir(out_dir) if d.isdigit()]
     return max(numbers, default=0) + 1
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_exports(out_dir):
+    """Deletes the temporary folders of exports that were killed (their
+    process is gone) in `out_dir`; returns the names removed. TF Serving
+    never loads them (it reads numeric folders only), but each holds a
+    whole model."""
+    removed = []
+    if not os.path.isdir(out_dir):
+        return removed
+    for entry in os.listdir(out_dir):
+        if not entry.startswith(TMP_PREFIX):
+            continue
+        parts = entry[len(TMP_PREFIX):].split("-")
+        path = os.path.join(out_dir, entry)
+        if len(parts) == 3 and parts[1].isdigit():
+            stale = not _alive(int(parts[1]))
+        else:
+            stale = time.time() - os.path.getmtime(path) > STALE_SECONDS
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _claim_version(tmp, out_dir, version):
+    """Renames the finished `tmp` folder to a version folder: `version`, or
+    the next free number, retried when a concurrent export took it first
+    (the rename is atomic: a version folder appears whole or not at all)."""
+    for _ in range(100):
+        number = next_version(out_dir) if version is None else version
+        target = os.path.join(out_dir, str(number))
+        try:
+            os.rename(tmp, target)
+            return target
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            if version is not None:
+                raise FileExistsError(
+                    f"export: {target} was written by another export "
+                    "meanwhile; TF Serving versions are immutable, choose "
+                    "another version.") from None
+    raise OSError(f"export: could not claim a version folder in {out_dir} "
+                  "(100 concurrent exports?).")
 
 
 def _image_warmup(size):
@@ -57,10 +120,13 @@ def export_saved_model(model, out_dir, version=None, name=None,
 
     Tokenization, search and detokenization all run in the graph. The
     SavedModel is written into a hidden temporary folder beside the target
-    (`.tmp-<version>-...`, which TF Serving ignores: it loads numeric folders
-    only), given warm-up requests, checked, then renamed into place, so a
-    watching server never sees a partial model and an interrupted export
-    leaves no version folder.
+    (`.tmp-<version>-<pid>-...`, which TF Serving ignores: it loads numeric
+    folders only), given warm-up requests, checked, then renamed into place,
+    so a watching server never sees a partial model and an interrupted
+    export leaves no version folder. Without `version`, the number is
+    claimed at that rename: concurrent exports to one folder get distinct
+    versions. The temporary folders of killed exports are removed by the
+    next export to the folder.
 
     The check loads the export on TF Serving's own C++ path (TensorFlow's
     `LoadSavedModel`, then the warm-up records replayed as the server does
@@ -89,11 +155,12 @@ def export_saved_model(model, out_dir, version=None, name=None,
         the path of the version folder.
     """
     out_dir = os.path.abspath(out_dir)
-    version = next_version(out_dir) if version is None else int(version)
-    target = os.path.join(out_dir, str(version))
-    if os.path.exists(target):
-        raise FileExistsError(f"export: {target} exists; TF Serving versions "
-                              "are immutable, choose another version.")
+    version = None if version is None else int(version)
+    if version is not None and os.path.exists(
+            os.path.join(out_dir, str(version))):
+        raise FileExistsError(f"export: {os.path.join(out_dir, str(version))}"
+                              " exists; TF Serving versions are immutable, "
+                              "choose another version.")
     name = name or os.path.basename(out_dir)
     image_size = _image_size(model)
     settings = settings or ExportSettings.for_model(model)
@@ -101,7 +168,9 @@ def export_saved_model(model, out_dir, version=None, name=None,
     signatures = module.signatures()
     track_function_variables(module, signatures.values())
     os.makedirs(out_dir, exist_ok=True)
-    tmp = os.path.join(out_dir, f".tmp-{version}-{uuid.uuid4().hex[:8]}")
+    remove_stale_exports(out_dir)
+    tmp = os.path.join(out_dir, f"{TMP_PREFIX}{version or 'next'}-"
+                                f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         tf.saved_model.save(module, tmp, signatures=signatures)
         settings.write(tmp)
@@ -119,7 +188,7 @@ def export_saved_model(model, out_dir, version=None, name=None,
             except ValueError as error:
                 raise ValueError(f"export: {error} Nothing was written.") \
                     from None
-        os.rename(tmp, target)
+        target = _claim_version(tmp, out_dir, version)
     finally:
         if os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)

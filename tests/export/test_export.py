@@ -381,6 +381,64 @@ def test_interrupted_export_leaves_no_version(tmp_path, tokenizers,
     assert os.listdir(tmp_path / "m") == []
 
 
+def test_a_version_taken_meanwhile_goes_to_the_next_number(
+        tmp_path, tokenizers, monkeypatch):
+    """Two exports to one folder at once: the one that renames second finds
+    its version taken (the rename fails: the folder is not empty) and takes
+    the next number instead of failing."""
+    import keras_s2s.export.saved_model as saved_model
+
+    real = saved_model.next_version
+    calls = []
+
+    def racing(out_dir):
+        calls.append(out_dir)
+        if len(calls) == 1:  # the competitor renamed its version 1 just now
+            (tmp_path / "m" / "1").mkdir()
+            (tmp_path / "m" / "1" / "saved_model.pb").write_bytes(b"theirs")
+            return 1
+        return real(out_dir)
+
+    monkeypatch.setattr(saved_model, "next_version", racing)
+    model = build("gru_luong_mt", tokenizers)
+    path = export_saved_model(model, tmp_path / "m", check=False,
+                              warmup=False)
+    assert path == str(tmp_path / "m" / "2") and len(calls) == 2
+    assert (tmp_path / "m" / "1" / "saved_model.pb").read_bytes() == b"theirs"
+    assert (tmp_path / "m" / "2" / "saved_model.pb").exists()
+    assert sorted(os.listdir(tmp_path / "m")) == ["1", "2"]
+    # An explicit version taken meanwhile is refused, nothing left behind.
+    calls.clear()
+    monkeypatch.setattr(saved_model, "next_version", real)
+    original_rename = os.rename
+
+    def taken(src, dst):
+        os.makedirs(os.path.join(dst, "variables"))
+        return original_rename(src, dst)
+
+    monkeypatch.setattr(saved_model.os, "rename", taken)
+    with pytest.raises(FileExistsError, match="another export meanwhile"):
+        export_saved_model(model, tmp_path / "m", version=7, check=False,
+                           warmup=False)
+    assert sorted(os.listdir(tmp_path / "m")) == ["1", "2", "7"]
+
+
+def test_the_next_export_removes_folders_of_killed_exports(tmp_path,
+                                                          tokenizers):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os;print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    base = tmp_path / "m"
+    (base / f".tmp-3-{dead}-abcd1234" / "variables").mkdir(parents=True)
+    (base / f".tmp-next-{os.getpid()}-ef015678").mkdir()  # alive: kept
+    model = build("gru_luong_mt", tokenizers)
+    export_saved_model(model, base, check=False, warmup=False)
+    assert sorted(os.listdir(base)) == [f".tmp-next-{os.getpid()}-ef015678",
+                                        "1"]
+
+
 def test_versions_and_models_config(tmp_path, tokenizers):
     assert next_version(tmp_path / "none") == 1
     (tmp_path / "m" / "3").mkdir(parents=True)
