@@ -465,11 +465,13 @@ DEBUG_ENV = "KERAS_S2S_DEBUG"
 def _runtime_message(error):
     """One line for an error of the machine, the disk or TensorFlow."""
     import errno
+    import os
 
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         where = f" writing {error.filename}" if error.filename else ""
-        return (f"no space left on the device{where}; free some space or "
-                "write elsewhere (--out), then run the same command again.")
+        detail = error.strerror or os.strerror(errno.ENOSPC)
+        return (f"{detail}{where}; free some space or write elsewhere "
+                "(--out), then run the same command again.")
     if isinstance(error, OSError) and error.strerror:
         where = f": {error.filename}" if error.filename else ""
         return f"{error.strerror}{where}."

@@ -66,10 +66,10 @@ def test_runtime_errors_say_what_happened_in_one_line(capsys, monkeypatch):
     monkeypatch.setattr(cli, "_demo", full_disk)
     code, err = run(capsys, "demo")
     assert code == 1
-    assert err == ("keras-s2s demo: error: no space left on the device "
-                   "writing /runs/x/checkpoints/ckpt-4.weights.h5; free some "
-                   "space or write elsewhere (--out), then run the same "
-                   "command again. (--debug shows where)\n")
+    assert err == ("keras-s2s demo: error: No space left on device writing "
+                   "/runs/x/checkpoints/ckpt-4.weights.h5; free some space or "
+                   "write elsewhere (--out), then run the same command again. "
+                   "(--debug shows where)\n")
 
     import tensorflow as tf
 

@@ -1,18 +1,46 @@
 """Checkpoints every N steps that a restarted run resumes from exactly."""
 
+import errno
 import json
 import os
+import shutil
 
 import keras
+import numpy as np
+
+
+def state_bytes(model):
+    """Bytes of the model's weights and its optimizer's variables: about
+    what a `.weights.h5` checkpoint (or a compiled `.keras` file) holds."""
+    variables = list(model.weights)
+    if getattr(model, "optimizer", None) is not None:
+        variables += list(model.optimizer.variables)
+    return sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize
+               for v in variables)
+
+
+def ensure_free_space(path, needed):
+    """Raises `OSError` (ENOSPC, naming `path`) when the file system that
+    will hold `path` has less than `needed` bytes free, before anything is
+    written: a file cut short by a full disk is worse than none (h5py can
+    even crash the process when it fails to close one)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise OSError(errno.ENOSPC,
+                      f"{os.strerror(errno.ENOSPC)} ({free:,} bytes free, "
+                      f"about {needed:,} needed)", path)
 
 
 class ResumableCheckpoint(keras.callbacks.Callback):
     """Saves weights, optimizer state and the global step every N steps.
 
     Written atomically (to a temporary name, then renamed), so a run killed at
-    any moment leaves the previous complete checkpoint. `restore()` loads the
-    newest one and returns its step; the trainer skips the batches already
-    seen, so a restarted run loses at most `every` steps.
+    any moment leaves the previous complete checkpoint. Free space is checked
+    first: on a full disk the save raises `OSError` (ENOSPC) and the previous
+    checkpoint stays the newest, whole. `restore()` loads the newest one and
+    returns its step; the trainer skips the batches already seen, so a
+    restarted run loses at most `every` steps.
 
     Args:
         directory: folder for `ckpt-<step>.weights.h5` and `state.json`.
@@ -50,13 +78,28 @@ class ResumableCheckpoint(keras.callbacks.Callback):
         path = os.path.join(self.directory, name)
         # Keras insists on the .weights.h5 suffix: the temporary name keeps it.
         tmp = os.path.join(self.directory, f".tmp-{name}")
-        self.model.save_weights(tmp)
-        os.replace(tmp, path)
+        ensure_free_space(tmp, self._needed_bytes())
+        try:
+            self.model.save_weights(tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
         state_tmp = self.state_path + ".tmp"
         with open(state_tmp, "w") as f:
             json.dump({"step": self.step, "weights": name}, f)
         os.replace(state_tmp, self.state_path)
         self._prune(name)
+
+    def _needed_bytes(self):
+        """A checkpoint's size: the last one's, or the variables' bytes,
+        with room for the HDF5 structure."""
+        sizes = [os.path.getsize(os.path.join(self.directory, f))
+                 for f in os.listdir(self.directory)
+                 if f.startswith("ckpt-") and f.endswith(".weights.h5")]
+        estimate = int(state_bytes(self.model) * 1.05) + (256 << 10)
+        return max([estimate] + [int(s * 1.05) for s in sizes])
 
     def _prune(self, newest):
         files = sorted(

@@ -12,6 +12,8 @@ from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.multi_worker_loop import wait_for_all_workers
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
+from keras_s2s.training.resumable_checkpoint import ensure_free_space
+from keras_s2s.training.resumable_checkpoint import state_bytes
 from keras_s2s.training.strategies import make_strategy
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt
@@ -107,6 +109,21 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
         return _train(**settings)
     finally:  # --mixed-precision must not leak into what the caller does next
         keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _save_model(net, path):
+    """Saves `net` to `path` atomically, after checking the disk has room:
+    a full disk leaves the previous file (and the checkpoints) whole."""
+    # The tokenizers' protos and the config travel too: a few MB at most.
+    ensure_free_space(path, int(state_bytes(net) * 1.05) + (4 << 20))
+    tmp = os.path.join(os.path.dirname(path), ".tmp-" + os.path.basename(path))
+    try:
+        net.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def _bucket_boundaries(max_length):
@@ -236,7 +253,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
     if finished and os.path.exists(history_path):
         with open(history_path) as f:  # keep the finished run's history
             return net, json.load(f)
-    net.save(os.path.join(out_dir, "model.keras"))
+    _save_model(net, os.path.join(out_dir, "model.keras"))
     with open(history_path, "w") as f:
         json.dump(history, f, indent=1)
     return net, history
@@ -261,7 +278,7 @@ def _train_multi_worker(net, stream, val_ds, steps, epochs, dist, out_dir,
     history = fit_multi_worker(net, stream, steps, epochs, dist,
                                validation_data=val_ds, verbose=verbose,
                                log_dir=os.path.join(out_dir, "logs"))
-    net.save(os.path.join(out_dir, "model.keras"))
+    _save_model(net, os.path.join(out_dir, "model.keras"))
     with open(os.path.join(out_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
     wait_for_all_workers(dist, "keras_s2s/train/end")
