@@ -13,6 +13,8 @@ from keras_s2s.export.op_check import check_ops
 from keras_s2s.export.serving_harness import check_serving
 from keras_s2s.export.serving_module import ServingModule
 from keras_s2s.export.warmup import write_warmup_requests
+from keras_s2s.training.resumable_checkpoint import ensure_free_space
+from keras_s2s.training.resumable_checkpoint import state_bytes
 
 TEXT_WARMUP = [["A man rides a horse on the beach."],
                ["Two dogs play in the snow.", "", "A child reads a book."]]
@@ -169,6 +171,8 @@ def export_saved_model(model, out_dir, version=None, name=None,
     track_function_variables(module, signatures.values())
     os.makedirs(out_dir, exist_ok=True)
     remove_stale_exports(out_dir)
+    # The variables, plus the graphs, vocabularies and warm-up records.
+    ensure_free_space(out_dir, int(state_bytes(model) * 1.05) + (16 << 20))
     tmp = os.path.join(out_dir, f"{TMP_PREFIX}{version or 'next'}-"
                                 f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:

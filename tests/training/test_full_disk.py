@@ -77,3 +77,15 @@ def test_full_disk_keeps_the_last_checkpoint_and_resumes(small_disk):
     from keras_s2s.models import load_model
     model = load_model(out)
     assert model.count_params() == 177_488
+
+
+def test_export_to_a_full_disk_says_so_and_leaves_nothing(small_disk):
+    script = os.path.join(os.path.dirname(sys.executable), "keras-s2s")
+    proc = subprocess.run([script, "export", "bilstm_attn_mt", "--out",
+                           str(small_disk / "mt")], capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0], lines
+    assert "bytes free" in lines[0] and "Traceback" not in proc.stderr
+    assert os.listdir(small_disk / "mt") == []
