@@ -60,8 +60,17 @@ class ResumableCheckpoint(keras.callbacks.Callback):
     def state_path(self):
         return os.path.join(self.directory, "state.json")
 
+    def remove_partial_files(self):
+        """Deletes what a killed run left half-written (`.tmp-*` files and
+        `state.json.tmp`); the finished checkpoints stay."""
+        for name in os.listdir(self.directory):
+            if name.startswith(".tmp-") or name == "state.json.tmp":
+                os.remove(os.path.join(self.directory, name))
+
     def restore(self, model):
-        """Loads the newest checkpoint into `model`; returns its step."""
+        """Loads the newest checkpoint into `model`; returns its step (and
+        removes partial files a killed run left)."""
+        self.remove_partial_files()
         if not os.path.exists(self.state_path):
             return 0
         with open(self.state_path) as f:

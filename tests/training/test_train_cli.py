@@ -134,11 +134,15 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path):
     total = json.loads((clean / "checkpoints" / "state.json").read_text())[
         "step"]
     assert 6 <= killed_at < total
+    # What a kill in the middle of a save leaves: a partial temporary file.
+    partial = state.parent / f".tmp-ckpt-{killed_at + 3}.weights.h5"
+    partial.write_bytes(b"\x89HDF\r\n half")
     again = subprocess.run(cli(*train_args(interrupted)), env=env,
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert f"Resuming from step {killed_at}" in again.stdout
     assert json.loads(state.read_text())["step"] == total
+    assert not [f for f in os.listdir(state.parent) if f.startswith(".tmp")]
     a = keras.saving.load_model(clean / "model.keras", compile=False)
     b = keras.saving.load_model(interrupted / "model.keras", compile=False)
     for wa, wb in zip(a.get_weights(), b.get_weights()):

@@ -1,0 +1,75 @@
+"""Exports that race or are killed: distinct versions, nothing left behind.
+
+Real processes: two exports to one folder at once, and an export killed in
+the middle, followed by another.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    from keras_s2s.export import export_saved_model
+    from keras_s2s.models import load_model
+    model = load_model(sys.argv[1])
+    print(export_saved_model(model, sys.argv[2], check=sys.argv[3] == "1",
+                             warmup=False), flush=True)
+""")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from serving_fixtures import build
+    from serving_fixtures import make_tokenizers
+
+    path = tmp_path_factory.mktemp("tiny") / "tiny.keras"
+    build("gru_luong_mt", make_tokenizers()).save(path)
+    return path
+
+
+def export_process(model, base, check=False):
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(model), str(base),
+         "1" if check else "0"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+
+
+def test_two_exports_at_once_get_two_versions(tiny_model, tmp_path):
+    base = tmp_path / "base"
+    procs = [export_process(tiny_model, base) for _ in range(2)]
+    results = [proc.communicate(timeout=300) for proc in procs]
+    for proc, (_, err) in zip(procs, results):
+        assert proc.returncode == 0, err[-3000:]
+    written = sorted(out.strip().splitlines()[-1] for out, _ in results)
+    assert written == [str(base / "1"), str(base / "2")]
+    assert sorted(os.listdir(base)) == ["1", "2"]
+    for version in ("1", "2"):
+        assert (base / version / "saved_model.pb").stat().st_size > 0
+
+
+def test_a_killed_export_leaves_nothing_after_the_next(tiny_model, tmp_path):
+    base = tmp_path / "base"
+    proc = export_process(tiny_model, base, check=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        if base.is_dir() and any(n.startswith(".tmp-")
+                                 for n in os.listdir(base)):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the export ended before it could be killed"
+    time.sleep(0.5)  # let it write part of the model
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = os.listdir(base)
+    assert len(left) == 1 and left[0].startswith(".tmp-"), left
+    again = export_process(tiny_model, base)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err[-3000:]
+    assert sorted(os.listdir(base)) == ["1"]
