@@ -1,4 +1,7 @@
-"""The README's shell blocks run as written (tiny sizes where they train)."""
+"""The README's shell blocks run as written (tiny sizes where they train),
+and print what the models give."""
+
+import json
 
 import pytest
 
@@ -12,13 +15,89 @@ BASH = [(line, body) for lang, body, skip, line in readme_blocks()
         if lang == "bash" and skip is None]
 
 
+def check_translate(stdout, work):
+    from keras_s2s import zoo
+
+    expected = zoo.load("bilstm_attn_mt").generate(
+        ["A man rides a horse.", "Two dogs play.", "A woman sings on a stage."])
+    assert stdout.splitlines() == expected
+
+
+def check_summaries_and_captions(stdout, work):
+    from keras_s2s import zoo
+    from keras_s2s.datasets import caption_is_correct
+    from keras_s2s.datasets import generate_shapes
+    from keras_s2s.datasets import read_jsonl_fields
+
+    lines = stdout.splitlines()
+    dialogues = read_jsonl_fields(work / "dialogues.jsonl", "dialogue")[0]
+    assert lines[:3] == zoo.load("pointer_generator_summ").generate(dialogues)
+    scenes = generate_shapes(2, seed=7)[2]
+    assert len(lines) == 5
+    assert all(caption_is_correct(c, s) for c, s in zip(lines[3:], scenes))
+
+
+def check_release(stdout, work):
+    from keras_s2s import zoo
+
+    sums = dict(reversed(line.split()) for line in open(
+        "/tmp/keras-s2s-release/SHA256SUMS").read().splitlines())
+    for name in zoo.list():
+        preset = zoo.describe(name)
+        for spec in [preset["weights"]] + list((preset["vocab"] or {})
+                                               .values()):
+            if spec:
+                assert sums[spec["file"]] == spec["sha256"], spec["file"]
+
+
+def check_train_evaluate_translate_plot(stdout, work):
+    import tensorflow as tf
+
+    from keras_s2s.models import load_model
+
+    metrics = json.loads(stdout[stdout.index("{"):stdout.rindex("}") + 1])
+    assert metrics["examples"] == 16 and "bleu" in metrics
+    from keras_s2s.plotting import model_alignment
+
+    *_, translation, plotted, wrote = stdout.rstrip("\n").splitlines()
+    model = load_model(work / "runs" / "mt")
+    assert translation == model.generate(["A man rides a horse."])[0]
+    assert plotted == model_alignment(model, ["A man rides a horse."])[3]
+    assert wrote == "Wrote attention.png"
+    image = tf.io.decode_png((work / "attention.png").read_bytes()).numpy()
+    assert image.shape[0] > 100 and image.shape[1] > 100 and image.std() > 0
+
+
+def check_export(stdout, work):
+    report = json.loads(stdout.strip().splitlines()[-1])
+    assert report["loaded"] is True and report["warmup_records"] == 4
+    assert sorted(p.name for p in (work / "exports" / "mt").iterdir()) == ["1"]
+
+
+#: What each block prints, checked against the models themselves (keyed by
+#: a line of the block).
+CHECKS = {
+    'translate --model bilstm_attn_mt "A man rides': check_translate,
+    "--input dialogues.jsonl:dialogue": check_summaries_and_captions,
+    "zoo release /tmp/keras-s2s-release": check_release,
+    "plot-attention --model runs/mt": check_train_evaluate_translate_plot,
+    "check-export saved_models/bilstm_attn_mt/1": check_export,
+}
+
+
+def test_every_block_has_its_check():
+    for line, body in BASH:
+        assert sum(key in body for key in CHECKS) == 1, f"README line {line}"
+
+
 @requires_multi30k
 @requires_dialogsum
 @pytest.mark.parametrize("line, body", BASH,
                          ids=[f"line{line}" for line, _ in BASH])
 def test_readme_shell_block_runs(line, body, tmp_path):
-    proc = run_bash_block(body, scratch_checkout(tmp_path))
+    work = scratch_checkout(tmp_path)
+    proc = run_bash_block(body, work)
     assert proc.returncode == 0, (f"README line {line}", proc.stdout[-2000:],
                                   proc.stderr[-4000:])
-    # Each keras-s2s command that prints printed something.
-    assert proc.stdout.strip() or "plot-attention" in body
+    check = next(check for key, check in CHECKS.items() if key in body)
+    check(proc.stdout, work)
