@@ -35,7 +35,5 @@ def test_cli_export_of_the_shipped_translator_serves(tmp_path):
     assert isinstance(too_big, ServingError)
     assert too_big.name == "INVALID_ARGUMENT"
     assert "max_beam_size 16" in too_big.message
-    check = subprocess.run(cli + ["check-export", str(path)],
-                           capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr[-3000:]
-    assert '"warmup_records": 4' in check.stdout
+    # `keras-s2s check-export` on such an export: the README's serving block
+    # runs it (tests/test_readme_bash.py checks its report).
