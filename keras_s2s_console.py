@@ -27,9 +27,10 @@ def main():
     if not verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         _start_stderr_filter()
+    from keras_s2s.cli import exit_with
     from keras_s2s.cli import main as cli_main
 
-    return cli_main()
+    exit_with(cli_main())
 
 
 if __name__ == "__main__":

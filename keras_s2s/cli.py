@@ -521,5 +521,20 @@ def main(argv=None):
         return 1
 
 
+def exit_with(code):
+    """Ends the process with `code`. After a failed HDF5 write (a disk that
+    filled while a checkpoint was written) the HDF5 library can crash while
+    Python finalizes, so then the process ends at once, streams flushed."""
+    import os
+
+    from keras_s2s.training.resumable_checkpoint import HDF5_WRITE_FAILED
+
+    if HDF5_WRITE_FAILED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

@@ -8,6 +8,48 @@ import shutil
 import keras
 import numpy as np
 
+#: Set when an HDF5 write failed: the HDF5 library may then crash when
+#: Python finalizes, so the command line ends the process without it.
+HDF5_WRITE_FAILED = []
+
+
+def _from_h5py(tb):
+    while tb is not None:
+        if "h5py" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _silence_h5py():
+    """Keeps h5py's noise about a failed file's objects (printed through
+    `sys.excepthook`, then `sys.unraisablehook`, as each is freed) out of
+    the console; other errors print as before. Returns a function that
+    puts the previous hooks back."""
+    import sys
+
+    excepthook, unraisablehook = sys.excepthook, sys.unraisablehook
+
+    def quiet_excepthook(kind, value, tb):
+        if not _from_h5py(tb):
+            excepthook(kind, value, tb)
+
+    def quiet_unraisablehook(unraisable):
+        if "h5py" not in repr(unraisable.object):
+            unraisablehook(unraisable)
+
+    sys.excepthook, sys.unraisablehook = quiet_excepthook, quiet_unraisablehook
+
+    def restore():
+        sys.excepthook, sys.unraisablehook = excepthook, unraisablehook
+
+    return restore
+
+
+def _is_full_disk(error):
+    return (getattr(error, "errno", None) == errno.ENOSPC
+            or "No space left on device" in str(error))
+
 
 def state_bytes(model):
     """Bytes of the model's weights and its optimizer's variables: about
@@ -88,13 +130,24 @@ class ResumableCheckpoint(keras.callbacks.Callback):
         # Keras insists on the .weights.h5 suffix: the temporary name keeps it.
         tmp = os.path.join(self.directory, f".tmp-{name}")
         ensure_free_space(tmp, self._needed_bytes())
+        restore_hooks = _silence_h5py()
         try:
             self.model.save_weights(tmp)
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as error:
             if os.path.exists(tmp):
                 os.remove(tmp)
+            if isinstance(error, Exception) and _is_full_disk(error):
+                # The disk filled after the check (another writer): the
+                # previous checkpoint stays the newest, whole. The failed
+                # file's objects are freed later: their noise stays
+                # silenced, and the command line leaves without finalizing.
+                HDF5_WRITE_FAILED.append(True)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC),
+                              tmp) from None
+            restore_hooks()
             raise
+        restore_hooks()
         state_tmp = self.state_path + ".tmp"
         with open(state_tmp, "w") as f:
             json.dump({"step": self.step, "weights": name}, f)
