@@ -2,6 +2,7 @@
 
 import math
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -68,8 +69,6 @@ def masked_softmax(scores, mask=None):
     stability. One position gets weight 1 without a softmax (Keras warns
     about a softmax over an axis of size 1).
     """
-    import keras
-
     scores = ops.cast(scores, "float32")
     if scores.shape[-1] == 1:
         # One source position (e.g. an empty input's padding).

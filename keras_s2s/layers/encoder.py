@@ -39,17 +39,6 @@ class Encoder(keras.layers.Layer):
     #: Class default; token encoders without a vocabulary read features.
     source_kind = "tokens"
 
-    def source_shape(self):
-        """The shape of one batch of sources (None for sizes that vary):
-        `(None, None)` for tokens, `(None, None, dim)` for features,
-        `(None, size, size, 3)` for images of a fixed size."""
-        if self.source_kind == "tokens":
-            return (None, None)
-        if self.source_kind == "images":
-            size = getattr(self, "image_size", None)
-            return (None, size, size, 3)
-        return (None, None, getattr(self, "feature_dim", None))
-
     def compute_input_mask(self, source, mask=None):
         """The boolean source mask: `mask` if given, else the non-padding
         token ids (tokens) or all positions (features); None for images,

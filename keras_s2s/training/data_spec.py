@@ -28,20 +28,22 @@ TASK_METRIC = {"translation": "bleu", "summarization": "rouge",
 SHAPES_SCENES = 6000
 
 
+def _split_indices(n, held_out, seed):
+    """`(validation, training)` indices of `n` examples: one permutation
+    drawn from `seed`, its first `held_out` share held out."""
+    order = np.random.default_rng(seed).permutation(n)
+    cut = max(1, int(n * held_out))
+    return order[:cut], order[cut:]
+
+
 def held_out_indices(n, held_out, seed=0):
     """The indices a spec holds out of `n` examples for validation, in
     their order (the training split is the rest of the same permutation)."""
-    order = np.random.default_rng(seed).permutation(n)
-    return order[:max(1, int(n * held_out))]
+    return _split_indices(n, held_out, seed)[0]
 
 
 def _split(sources, targets, held_out, seed=0):
-    n = len(targets)
-    val = held_out_indices(n, held_out, seed)
-    keep = np.ones(n, bool)
-    keep[val] = False
-    train = np.random.default_rng(seed).permutation(n)
-    train = train[keep[train]]
+    val, train = _split_indices(len(targets), held_out, seed)
 
     def pick(xs, idx):
         return xs[idx] if isinstance(xs, np.ndarray) else [xs[i] for i in idx]

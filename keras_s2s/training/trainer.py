@@ -163,11 +163,11 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
         contract, subword_model = saved.contract, "unigram"
     else:
         overrides = dict(overrides or {})
-        if zoo.contract(model).source == "image":
-            overrides.setdefault("image_size", image_size)
         contract = zoo.contract(model, **overrides)
+        if contract.source == "image":  # built for the images --data makes
+            overrides.setdefault("image_size", image_size)
         _check_source(f"Model {model!r}", contract, data_source, data)
-        subword_model = zoo.describe(model)["subword_model"]
+        subword_model = zoo.preset(model).subword_model
     src_tok, tgt_tok = _tokenizers(
         contract, subword_model, train_pairs, out_dir, vocab_size,
         (saved.source_tokenizer, saved.target_tokenizer) if saved
