@@ -13,20 +13,27 @@ NEG_INF = -1e9
 class BeamState(NamedTuple):
     """What the beam search loop carries from one step to the next.
 
-    Leading axes are [B, K] (batch entries, beams) unless said otherwise;
-    beams stay sorted best first.
+    Leading axes are [A, K] (entries still searched, beams) unless said
+    otherwise; beams stay sorted best first. Entries whose beams have all
+    finished leave the loop (their rows are dropped), so A shrinks as the
+    batch finishes; `results` keeps every entry's hypotheses at full size.
     """
 
     step: Any        # int32 scalar: the position being written
-    ids: Any         # int32 [B*K]: the last token of each hypothesis
-    state: Any       # the decoder's state, leading axis B*K
+    entries: Any     # int32 [A]: each searched entry's row in the batch
+    ids: Any         # int32 [A*K]: the last token of each hypothesis
+    state: Any       # the decoder's state, leading axis A*K
+    memory: Any      # what the step reads but never changes, leading A*K
+    caps: Any        # int32 [A, 1]: each entry's length cap
+    source_mask: Any  # bool [A, 1, S] (or [A, 1, 1]): for coverage
     log_probs: Any   # float32: log P(hypothesis)
-    tokens: Any      # int32 [B, K, max_length]: the hypotheses so far
+    tokens: Any      # int32 [A, K, max_length]: the hypotheses so far
     lengths: Any     # int32: tokens written, `end_id` included
     finished: Any    # bool: ended with `end_id` or at its length cap
     scores: Any      # float32: the ranking score
-    coverage: Any    # float32 [B, K, S]: summed attention (or [B, K, 1])
-    alignments: Any  # float32 [B, K, max_length, S] (or [B, K, 1, 1])
+    coverage: Any    # float32 [A, K, S]: summed attention (or [A, K, 1])
+    alignments: Any  # float32 [A, K, max_length, S] (or [A, K, 1, 1])
+    results: Any     # dict of the above per batch row: [B, K, ...]
 
 
 def tile_beams(tree_or_tensor, beam_size):
@@ -35,6 +42,42 @@ def tile_beams(tree_or_tensor, beam_size):
 
     return keras.tree.map_structure(
         lambda x: ops.repeat(x, beam_size, axis=0), tree_or_tensor)
+
+
+def unknown_rows(tree):
+    """The nest with the leading size of every tensor made unknown.
+
+    A search that drops finished entries changes its batch size from one
+    step to the next; a graph-mode `while_loop` carries such variables only
+    if their leading size is unknown when the loop starts. (TensorFlow's
+    shape inference fixes it wherever it can, and `keras.ops.while_loop`
+    takes no shape invariants.)
+    """
+    import keras
+    import tensorflow as tf
+
+    def erase(x):
+        if keras.backend.backend() != "tensorflow" or tf.executing_eagerly():
+            return x
+        x = tf.convert_to_tensor(x)
+        return tf.compat.v1.placeholder_with_default(
+            x, [None] + x.shape.as_list()[1:])
+
+    return keras.tree.map_structure(erase, tree)
+
+
+def take_rows(tree, rows):
+    """Gathers rows (axis 0) of every tensor in a nest."""
+    import keras
+
+    return keras.tree.map_structure(lambda x: ops.take(x, rows, axis=0), tree)
+
+
+def write_rows(results, rows, values):
+    """Writes `values[name]` into rows `rows` of `results[name]`."""
+    index = rows[:, None]
+    return {name: ops.scatter_update(results[name], index, values[name])
+            for name in results}
 
 
 def _is_zero(x):
@@ -69,7 +112,8 @@ def coverage_penalty(coverage, source_mask, beta):
 def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                 beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0, num_return=None,
                 max_lengths=None, alignment_fn=None, source_mask=None,
-                return_alignments=False, no_repeat_ngram_size=0, pad_id=0):
+                return_alignments=False, no_repeat_ngram_size=0, pad_id=0,
+                memory=None, compact=True):
     """Batched beam search over a step function, as a `keras.ops.while_loop`.
 
     Hypotheses are ranked by log P(Y|X) / lp(Y) + cp(X; Y), with the GNMT
@@ -79,11 +123,14 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     beam of every batch entry has finished or after `max_length` steps.
     Instead of storing parent pointers and back-tracking (tfa's GatherTree),
     each step reorders the token history with a gather, which needs only
-    core ops.
+    core ops. With `compact`, an entry whose K beams have all finished
+    leaves the batch, so later steps only pay for the entries still
+    searched (as OpenNMT-py does); the results are the same.
 
     Args:
-        step_fn: `(ids [B*K], state) -> (logits [B*K, V], state)`; `state`
-            is any nest of tensors whose leading axis is B*K.
+        step_fn: `(ids [B*K], state) -> (logits [B*K, V], state)`, or
+            `(ids, state, memory)` when `memory` is given; `state` and
+            `memory` are nests of tensors whose leading axis is B*K.
         initial_state: the state for the batch, leading axis B (tiled here).
         start_ids: int [B], the first input token of each entry.
         end_id: int. End-of-sequence token.
@@ -103,6 +150,11 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         no_repeat_ngram_size: int n > 0 forbids any n-gram to appear twice
             in a hypothesis.
         pad_id: int. Fills positions after a hypothesis ends.
+        memory: optional nest with leading axis B that the step reads and
+            never changes (the encoder's outputs); tiled here, and passed
+            to `step_fn` as its third argument.
+        compact: bool. Drop finished entries from the batch; the results
+            are the same either way.
 
     Returns:
         dict with `tokens` [B, N, max_length] int32 (with `end_id`, padded),
@@ -126,45 +178,61 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     k = beam_size
     start_ids = ops.cast(start_ids, "int32")
     batch = ops.shape(start_ids)[0]
-    state = tile_beams(initial_state, k)
-    ids = ops.repeat(start_ids, k, axis=0)
-    # Only beam 0 is live at first, so the first step expands one hypothesis.
-    first = ops.where(ops.arange(k) == 0, 0.0, NEG_INF)
-    log_probs = ops.broadcast_to(first[None], (batch, k))
+    entries = ops.arange(batch, dtype="int32")
+    if memory is None:
+        call = lambda ids, state, memory: step_fn(ids, state)  # noqa: E731
+        memory = ops.zeros((batch, 1), "float32")
+    else:
+        call = step_fn
     if max_lengths is None:
         caps = ops.full((batch, 1), max_length, "int32")
     else:
         caps = ops.minimum(ops.cast(max_lengths, "int32"), max_length)[:, None]
+    state = tile_beams(initial_state, k)
+    memory = tile_beams(memory, k)
+    ids = ops.repeat(start_ids, k, axis=0)
+    # Only beam 0 is live at first, so the first step expands one hypothesis.
+    first = ops.where(ops.arange(k) == 0, 0.0, NEG_INF)
+    log_probs = ops.zeros((batch, k), "float32") + first[None]
     track_alignment = alignment_fn is not None and (use_coverage
                                                     or return_alignments)
+    has_mask = track_alignment and source_mask is not None
     if track_alignment:
         src_len = ops.shape(alignment_fn(state))[-1]
         coverage = ops.zeros((batch, k, src_len), "float32")
-        mask = None if source_mask is None else ops.cast(
-            source_mask, "bool")[:, None, :]
     else:
         coverage = ops.zeros((batch, k, 1), "float32")
-        mask = None
-    alignments = (ops.zeros((batch, k, max_length, src_len), "float32")
-                  if return_alignments else ops.zeros((batch, k, 1, 1)))
+    mask = (ops.cast(source_mask, "bool")[:, None, :] if has_mask
+            else ops.zeros((batch, 1, 1), "bool"))
+    alignments = ops.zeros((batch, k, max_length, src_len)
+                           if return_alignments else (batch, k, 1, 1))
     positions = ops.arange(max_length, dtype="int32")
-    beam_offsets = (ops.arange(batch, dtype="int32") * k)[:, None]
+    results = {
+        "tokens": ops.zeros((batch, k, max_length), "int32"),
+        "lengths": ops.zeros((batch, k), "int32"),
+        "scores": ops.zeros((batch, k), "float32"),
+        "log_probs": ops.zeros((batch, k), "float32"),
+    }
+    if return_alignments:
+        results["alignments"] = ops.zeros((batch, k, max_length, src_len),
+                                          "float32")
 
     def cond(beam):
         return ops.logical_not(ops.all(beam.finished))
 
     def body(beam):
-        logits, state = step_fn(beam.ids, beam.state)
+        logits, state = call(beam.ids, beam.state, beam.memory)
         logits = ops.cast(logits, "float32")
+        rows = ops.shape(beam.entries)[0]
         if no_repeat_ngram_size > 0:
             n_vocab = ops.shape(logits)[-1]
             banned = _repeated_ngram_mask(beam.tokens, beam.step,
                                           no_repeat_ngram_size, n_vocab)
-            logits = ops.where(ops.reshape(banned, (batch * k, n_vocab)),
+            logits = ops.where(ops.reshape(banned, (rows * k, n_vocab)),
                                NEG_INF, logits)
         # Length and coverage penalties are constant across one beam's
         # candidates, so the global top K lies within each beam's top K
-        # tokens: only [B, K, K] candidates are scored, never [B, K, V].
+        # tokens: only [A, K, K] candidates are scored, never [A, K, V].
         vocab = logits.shape[-1]
         if vocab is None:
             kk = k
@@ -175,9 +243,9 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         first_column = ops.arange(kk) == 0
         beam_logits, beam_tokens = ops.top_k(logits, kk)
         step_lp = beam_logits - ops.logsumexp(logits, axis=-1)[:, None]
-        step_lp = ops.reshape(step_lp, (batch, k, kk))
+        step_lp = ops.reshape(step_lp, (rows, k, kk))
         beam_tokens = ops.reshape(ops.cast(beam_tokens, "int32"),
-                                  (batch, k, kk))
+                                  (rows, k, kk))
         # A finished beam continues only with padding, at no cost.
         ended = beam.finished[..., None]
         step_lp = ops.where(ended, ops.where(first_column, 0.0, NEG_INF),
@@ -188,7 +256,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         new_len = beam.lengths + live
         if track_alignment:
             weights = ops.reshape(ops.cast(alignment_fn(state), "float32"),
-                                  (batch, k, -1))
+                                  (rows, k, -1))
             new_cov = (beam.coverage
                        + weights * ops.cast(live, "float32")[..., None])
         else:
@@ -196,20 +264,21 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         beam_score = 1.0 / length_penalty(new_len, alpha)
         cand = total * beam_score[..., None]
         if use_coverage:
-            cand = cand + coverage_penalty(new_cov, mask, beta)[..., None]
+            cand = cand + coverage_penalty(
+                new_cov, beam.source_mask if has_mask else None,
+                beta)[..., None]
         # Finished beams keep their score exactly.
         cand = ops.where(ended, ops.where(first_column, beam.scores[..., None],
                                           NEG_INF), cand)
         top_scores, top_index = ops.top_k(
-            ops.reshape(cand, (batch, k * kk)), k)
+            ops.reshape(cand, (rows, k * kk)), k)
         parent = top_index // kk
         token = ops.take_along_axis(
-            ops.reshape(beam_tokens, (batch, k * kk)), top_index, axis=1)
+            ops.reshape(beam_tokens, (rows, k * kk)), top_index, axis=1)
 
         def pick(x):
             return ops.take_along_axis(x, parent, axis=1)
 
-        flat_parent = ops.reshape(parent + beam_offsets, (-1,))
         was_finished = pick(beam.finished)
         lengths = pick(new_len)
         here = ops.cast(ops.equal(positions, beam.step), "int32")[None, None]
@@ -228,36 +297,56 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             alignments = alignments + (ops.cast(here, "float32")[..., None]
                                        * chosen[:, :, None, :])
         finished = ops.logical_or(was_finished, ops.equal(token, end_id))
-        finished = ops.logical_or(finished, lengths >= caps)
-        return (BeamState(
-            step=beam.step + 1, ids=ops.reshape(token, (-1,)),
-            state=_take(state, flat_parent),
-            log_probs=ops.take_along_axis(
-                ops.reshape(total, (batch, k * kk)), top_index, axis=1),
-            tokens=tokens, lengths=lengths, finished=finished,
-            scores=top_scores, coverage=coverage, alignments=alignments),)
+        finished = ops.logical_or(finished, lengths >= beam.caps)
+        log_probs = ops.take_along_axis(ops.reshape(total, (rows, k * kk)),
+                                        top_index, axis=1)
+        values = {"tokens": tokens, "lengths": lengths, "scores": top_scores,
+                  "log_probs": log_probs, "alignments": alignments}
+        results = write_rows(beam.results, beam.entries, values)
+        offsets = ops.arange(rows, dtype="int32")[:, None] * k
+        per_entry = dict(entries=beam.entries, caps=beam.caps,
+                         source_mask=beam.source_mask, ids=token,
+                         tokens=tokens, lengths=lengths, finished=finished,
+                         scores=top_scores, log_probs=log_probs,
+                         coverage=coverage, alignments=alignments,
+                         flat_parent=parent + offsets)
+        memory = beam.memory
+        if compact:
+            done = ops.all(finished, axis=1)
+            keep = ops.cast(ops.nonzero(ops.logical_not(done))[0], "int32")
+            per_entry = take_rows(per_entry, keep)
+            memory = ops.cond(ops.any(done),
+                              lambda: take_rows(memory, _flat_rows(keep, k)),
+                              lambda: memory)
+        flat_parent = ops.reshape(per_entry.pop("flat_parent"), (-1,))
+        per_entry["ids"] = ops.reshape(per_entry["ids"], (-1,))
+        return (BeamState(step=beam.step + 1, state=_take(state, flat_parent),
+                          memory=memory, results=results, **per_entry),)
 
     start = BeamState(
-        step=ops.convert_to_tensor(0, "int32"), ids=ids, state=state,
-        log_probs=log_probs, tokens=ops.zeros((batch, k, max_length), "int32"),
+        step=ops.convert_to_tensor(0, "int32"), entries=entries, ids=ids,
+        state=state, memory=memory, caps=caps, source_mask=mask,
+        log_probs=log_probs,
+        tokens=ops.zeros((batch, k, max_length), "int32"),
         lengths=ops.zeros((batch, k), "int32"),
         finished=ops.zeros((batch, k), "bool"),
         scores=ops.zeros((batch, k), "float32"), coverage=coverage,
-        alignments=alignments)
+        alignments=alignments, results=results)
+    if compact:
+        start = start._replace(**unknown_rows({
+            name: value for name, value in start._asdict().items()
+            if name not in ("step", "results")}))
     (beam,) = ops.while_loop(cond, body, (start,),
                              maximum_iterations=max_length)
-    log_probs, tokens, lengths = beam.log_probs, beam.tokens, beam.lengths
-    scores, alignments = beam.scores, beam.alignments
     # The beam is kept sorted by top_k; the first N are the best.
-    out = {
-        "tokens": tokens[:, :num_return],
-        "lengths": lengths[:, :num_return],
-        "scores": scores[:, :num_return],
-        "log_probs": log_probs[:, :num_return],
-    }
-    if return_alignments:
-        out["alignments"] = alignments[:, :num_return]
-    return out
+    return {name: value[:, :num_return]
+            for name, value in beam.results.items()}
+
+
+def _flat_rows(rows, k):
+    """Rows of a [A*K, ...] tensor that belong to entries `rows` of [A]."""
+    return ops.reshape(rows[:, None] * k + ops.arange(k, dtype="int32")[None],
+                       (-1,))
 
 
 def _take(tree, flat_index):

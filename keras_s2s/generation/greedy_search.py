@@ -2,76 +2,108 @@
 
 from keras import ops
 
+from keras_s2s.generation.beam_search import take_rows
+from keras_s2s.generation.beam_search import unknown_rows
+from keras_s2s.generation.beam_search import write_rows
+
 
 def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
                 select_fn, pad_id=0, max_lengths=None, alignment_fn=None,
-                return_alignments=False):
+                return_alignments=False, memory=None, compact=True):
     """One hypothesis per entry, extended by `select_fn` until it ends.
 
-    `select_fn(logits [B, V], t) -> ids [B]` picks the next tokens. The
-    loop stops when every entry has produced `end_id`, reached its entry of
-    `max_lengths`, or after `max_length` steps. Returns a dict with `tokens`
-    [B, max_length], `lengths` [B] (including `end_id`), `log_probs` [B]
-    (sum of the chosen tokens' log-probabilities) and, when asked,
-    `alignments` [B, max_length, S] from `alignment_fn(state)`.
+    `select_fn(logits [A, V], t, rows) -> ids [A]` picks the next tokens of
+    the A entries still decoded, which are rows `rows` [A] of the batch.
+    The loop stops when every entry has produced `end_id`, reached its
+    entry of `max_lengths`, or after `max_length` steps. With `compact`, an
+    entry that has ended leaves the batch, so later steps only pay for the
+    others. `memory` (leading axis B, read but never changed by the step)
+    is passed to `step_fn(ids, state,
+    memory)`; without it the step is `step_fn(ids, state)`. Returns a dict
+    with `tokens` [B, max_length], `lengths` [B] (including `end_id`),
+    `log_probs` [B] (sum of the chosen tokens' log-probabilities) and, when
+    asked, `alignments` [B, max_length, S] from `alignment_fn(state)`.
     """
     if return_alignments and alignment_fn is None:
         raise ValueError("`return_alignments` needs `alignment_fn`.")
     start_ids = ops.cast(start_ids, "int32")
     batch = ops.shape(start_ids)[0]
-    positions = ops.arange(max_length, dtype="int32")
+    entries = ops.arange(batch, dtype="int32")
+    if memory is None:
+        call = lambda ids, state, memory: step_fn(ids, state)  # noqa: E731
+        memory = ops.zeros((batch, 1), "float32")
+    else:
+        call = step_fn
     if max_lengths is None:
         caps = ops.full((batch,), max_length, "int32")
     else:
         caps = ops.minimum(ops.cast(max_lengths, "int32"), max_length)
+    results = {"tokens": ops.zeros((batch, max_length), "int32"),
+               "lengths": ops.zeros((batch,), "int32"),
+               "log_probs": ops.zeros((batch,), "float32")}
     if return_alignments:
         src_len = ops.shape(alignment_fn(initial_state))[-1]
-        alignments = ops.zeros((batch, max_length, src_len), "float32")
-    else:
-        alignments = ops.zeros((batch, 1, 1), "float32")
+        results["alignments"] = ops.zeros((batch, max_length, src_len),
+                                          "float32")
+    loop = {"entries": entries, "ids": start_ids, "caps": caps,
+            "lengths": ops.zeros((batch,), "int32"),
+            "total": ops.zeros((batch,), "float32"),
+            "finished": ops.zeros((batch,), "bool")}
+    state = initial_state
+    if compact:
+        loop, state, memory = unknown_rows((loop, state, memory))
 
-    def cond(t, ids, state, tokens, lengths, finished, total, alignments):
-        return ops.logical_not(ops.all(finished))
+    def cond(t, loop, state, memory, results):
+        return ops.logical_not(ops.all(loop["finished"]))
 
-    def body(t, ids, state, tokens, lengths, finished, total, alignments):
-        logits, state = step_fn(ids, state)
+    def body(t, loop, state, memory, results):
+        logits, state = call(loop["ids"], state, memory)
         logits = ops.cast(logits, "float32")
-        next_ids = ops.cast(select_fn(logits, t), "int32")
+        finished = loop["finished"]
+        next_ids = ops.cast(select_fn(logits, t, loop["entries"]), "int32")
         next_ids = ops.where(finished, pad_id, next_ids)
         # log p(chosen) = logit - logsumexp: no full log-softmax per step.
         chosen = (ops.take_along_axis(logits, next_ids[:, None], axis=1)[:, 0]
                   - ops.logsumexp(logits, axis=-1))
         live = ops.logical_not(finished)
-        total = total + ops.where(live, chosen, 0.0)
-        here = ops.cast(ops.equal(positions, t), "int32")[None, :]
-        tokens = tokens + here * next_ids[:, None]
+        total = loop["total"] + ops.where(live, chosen, 0.0)
+        lengths = loop["lengths"] + ops.cast(live, "int32")
+        here = ops.stack([loop["entries"],
+                          ops.zeros_like(loop["entries"]) + t], axis=1)
+        results = dict(results)
+        results["tokens"] = ops.scatter_update(results["tokens"], here,
+                                               next_ids)
+        values = {"lengths": lengths, "log_probs": total}
         if return_alignments:
             weights = ops.cast(alignment_fn(state), "float32")
             weights = weights * ops.cast(live, "float32")[:, None]
-            alignments = alignments + (ops.cast(here, "float32")[:, :, None]
-                                       * weights[:, None, :])
-        lengths = lengths + ops.cast(live, "int32")
+            results["alignments"] = ops.scatter_update(
+                results["alignments"], here, weights)
+        results.update(write_rows({n: results[n] for n in values},
+                                  loop["entries"], values))
         finished = ops.logical_or(finished, ops.equal(next_ids, end_id))
-        finished = ops.logical_or(finished, lengths >= caps)
-        return (t + 1, next_ids, state, tokens, lengths, finished, total,
-                alignments)
+        finished = ops.logical_or(finished, lengths >= loop["caps"])
+        loop = dict(loop, ids=next_ids, lengths=lengths, total=total,
+                    finished=finished)
+        if compact:
+            keep = ops.cast(ops.nonzero(ops.logical_not(finished))[0],
+                            "int32")
+            loop, state, memory = ops.cond(
+                ops.any(finished),
+                lambda: take_rows((loop, state, memory), keep),
+                lambda: (loop, state, memory))
+        return t + 1, loop, state, memory, results
 
-    loop_vars = (ops.convert_to_tensor(0, "int32"), start_ids, initial_state,
-                 ops.zeros((batch, max_length), "int32"),
-                 ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"),
-                 ops.zeros((batch,), "float32"), alignments)
-    result = ops.while_loop(cond, body, loop_vars,
-                            maximum_iterations=max_length)
-    _, _, _, tokens, lengths, _, total, alignments = result
-    out = {"tokens": tokens, "lengths": lengths, "log_probs": total}
-    if return_alignments:
-        out["alignments"] = alignments
-    return out
+    loop_vars = (ops.convert_to_tensor(0, "int32"), loop, state, memory,
+                 results)
+    *_, results = ops.while_loop(cond, body, loop_vars,
+                                 maximum_iterations=max_length)
+    return results
 
 
 def greedy_search(step_fn, initial_state, start_ids, end_id, max_length,
                   pad_id=0, max_lengths=None, alignment_fn=None,
-                  return_alignments=False):
+                  return_alignments=False, memory=None, compact=True):
     """Decodes by taking the most likely token at each step.
 
     Runs eagerly, inside `tf.function`, and exports: the loop is a
@@ -88,6 +120,10 @@ def greedy_search(step_fn, initial_state, start_ids, end_id, max_length,
         max_lengths: optional int [batch] per-entry caps.
         alignment_fn: `state -> attention weights [batch, S]`.
         return_alignments: bool. Also return the weights of every step.
+        memory: optional nest (leading axis batch) the step reads and never
+            changes; then `step_fn(token_ids, state, memory)`.
+        compact: bool. Entries that have ended leave the batch; the
+            results are the same either way.
 
     Returns:
         dict: `tokens` [batch, max_length] int32, `lengths` [batch] (tokens
@@ -96,6 +132,6 @@ def greedy_search(step_fn, initial_state, start_ids, end_id, max_length,
     """
     return decode_loop(
         step_fn, initial_state, start_ids, end_id, max_length,
-        lambda logits, t: ops.argmax(logits, axis=-1), pad_id=pad_id,
+        lambda logits, t, rows: ops.argmax(logits, axis=-1), pad_id=pad_id,
         max_lengths=max_lengths, alignment_fn=alignment_fn,
-        return_alignments=return_alignments)
+        return_alignments=return_alignments, memory=memory, compact=compact)

@@ -55,25 +55,31 @@ def _gumbel_noise(shape, seed, step):
 def sample_search(step_fn, initial_state, start_ids, end_id, max_length,
                   temperature=1.0, top_k=0, top_p=1.0, seed=None, pad_id=0,
                   max_lengths=None, alignment_fn=None,
-                  return_alignments=False):
+                  return_alignments=False, memory=None, compact=True):
     """Draws one sequence per entry from the (filtered) model distribution.
 
     The same `seed` gives the same samples, eagerly, in `tf.function` and in
     an exported graph; with `seed=None` a seed is drawn at call time. Other
     arguments and the result are as in `greedy_search`; `log_probs` are
-    under the unfiltered model.
+    under the unfiltered model. An entry's draws depend on the seed, the
+    step and its row in the batch only.
     """
     if seed is None:
         import tensorflow as tf
 
         seed = tf.random.uniform([], maxval=2**31 - 1, dtype=tf.int32)
 
-    def select(logits, t):
+    batch = ops.shape(start_ids)[0]
+
+    def select(logits, t, rows):
         filtered = filter_logits(logits, temperature, top_k, top_p)
-        noise = _gumbel_noise(ops.shape(filtered), seed, t)
-        return ops.argmax(filtered + noise, axis=-1)
+        # Noise for the whole batch, so an entry's draws do not depend on
+        # which other entries have already ended.
+        noise = _gumbel_noise((batch, ops.shape(filtered)[1]), seed, t)
+        return ops.argmax(filtered + ops.take(noise, rows, axis=0), axis=-1)
 
     return decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
                        select, pad_id=pad_id, max_lengths=max_lengths,
                        alignment_fn=alignment_fn,
-                       return_alignments=return_alignments)
+                       return_alignments=return_alignments, memory=memory,
+                       compact=compact)

@@ -14,11 +14,12 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
            method="beam", beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0,
            num_return=1, no_repeat_ngram_size=0, temperature=1.0, top_k=0, top_p=1.0,
            seed=None, max_lengths=None, alignment_fn=None, source_mask=None,
-           return_alignments=False, pad_id=0):
+           return_alignments=False, pad_id=0, memory=None, compact=True):
     """Decodes with `method` and returns n-best shaped results.
 
     Args:
-        step_fn: `(ids [B], state) -> (logits [B, V], state)`.
+        step_fn: `(ids [B], state) -> (logits [B, V], state)`, or
+            `(ids, state, memory)` when `memory` is given.
         initial_state: nest of tensors with leading axis B.
         start_ids: int [B].
         end_id: int. End-of-sequence token.
@@ -35,6 +36,11 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
         source_mask: bool [B, S] for the coverage penalty.
         return_alignments: bool.
         pad_id: int.
+        memory: optional nest (leading axis B) that the step reads and never
+            changes, such as the encoder's outputs. Beam search tiles it
+            once, and both searches drop the rows of finished entries.
+        compact: bool. Finished entries leave the batch (the default);
+            the results are the same either way.
 
     Returns:
         dict with `tokens` [B, N, max_length], `lengths` [B, N], `scores`
@@ -48,6 +54,7 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
     common = dict(pad_id=pad_id, max_lengths=max_lengths,
                   alignment_fn=alignment_fn,
                   return_alignments=return_alignments)
+    searched = dict(common, memory=memory, compact=compact)
     if method == "greedy" and no_repeat_ngram_size:
         method, beam_size, alpha, beta = "beam", 1, 0.0, 0.0
     if method == "beam":
@@ -56,17 +63,18 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
                            beta=beta, num_return=num_return,
                            source_mask=source_mask,
                            no_repeat_ngram_size=no_repeat_ngram_size,
-                           **common)
+                           **searched)
     if not (hasattr(num_return, "shape") or num_return == 1):
         raise ValueError(f"search: method={method!r} returns one hypothesis; "
                          f"got num_return={num_return}.")
     if method == "greedy":
         out = greedy_search(step_fn, initial_state, start_ids, end_id,
-                            max_length, **common)
+                            max_length, **searched)
     else:
         out = sample_search(step_fn, initial_state, start_ids, end_id,
                             max_length, temperature=temperature, top_k=top_k,
-                            top_p=top_p, seed=seed, **common)
+                            top_p=top_p, seed=seed, **searched)
     out = {key: ops.expand_dims(value, 1) for key, value in out.items()}
     out["scores"] = out["log_probs"]
     return out
+

@@ -5,8 +5,6 @@ import inspect
 import keras
 from keras import ops
 
-from keras_s2s.generation.beam_search import tile_beams
-from keras_s2s.generation.search import DEFAULT_BEAM_SIZE
 from keras_s2s.generation.search import search
 from keras_s2s.models.model_contract import ModelContract
 from keras_s2s.models.truncation_warning import TruncationWarning
@@ -17,7 +15,7 @@ from keras_s2s.text.vocabulary import PAD_ID
 SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
                   "temperature", "top_k", "top_p", "seed",
-                  "return_alignments")
+                  "return_alignments", "compact")
 
 
 def _deserialize(obj):
@@ -233,7 +231,9 @@ class Seq2Seq(keras.Model):
                 output's size), `relative_max_length` (`(a, b)`: stop each
                 entry after `a * source_length + b` tokens), `beam_size`,
                 `alpha`, `beta`, `num_return`, `no_repeat_ngram_size`,
-                `temperature`, `top_k`, `top_p`, `seed`, `return_alignments`.
+                `temperature`, `top_k`, `top_p`, `seed`, `return_alignments`,
+                `compact` (default True: finished entries leave the batch,
+                with the same results).
 
         Returns:
             dict of `tokens` [B, N, max_length], `lengths`, `scores`,
@@ -264,16 +264,10 @@ class Seq2Seq(keras.Model):
             a, b = relative
             src_len = ops.sum(ops.cast(mask, "float32"), axis=1)
             max_lengths = ops.cast(ops.ceil(a * src_len + b), "int32")
-        beam = (options.get("beam_size", DEFAULT_BEAM_SIZE)
-                if method == "beam" else 1)
-        if not isinstance(beam, int) or beam > 1:  # a tensor: always tile
-            memory = tile_beams(memory, beam)
 
-        def step_fn(ids, dec_state):
-            return self.decoder.step(ids, dec_state, memory)
-
-        result = search(step_fn, initial, start, self.end_id, max_length,
-                        method=method, max_lengths=max_lengths,
+        result = search(self.decoder.step, initial, start, self.end_id,
+                        max_length, memory=memory, method=method,
+                        max_lengths=max_lengths,
                         alignment_fn=lambda s: s["weights"],
                         source_mask=mask, pad_id=self.pad_id, **options)
         if self.target_tokenizer is not None:

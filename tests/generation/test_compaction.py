@@ -1,0 +1,79 @@
+"""Finished entries leave the batch (`compact`), and nothing else changes."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import ops
+from test_beam_search import SRC
+from test_beam_search import tiny_model
+
+from keras_s2s.generation import beam_search
+from keras_s2s.generation import greedy_search
+
+END = 3
+
+
+def recording_step(rows_seen):
+    """A step that ends row i after limit[i] tokens and records batch sizes.
+
+    The memory holds each row's limit, so a row whose memory were not
+    dropped with it would end at the wrong step.
+    """
+
+    def step(ids, state, memory):
+        rows_seen.append(int(ids.shape[0]))
+        count = state + 1
+        token = ops.where(count > memory, END, count + 10)
+        return ops.one_hot(token, 20) * 5.0, count
+
+    return step
+
+
+@pytest.mark.parametrize("search,rows_per_step", [
+    # The entries end after 1, 3 and 5 tokens.
+    (greedy_search, [3, 2, 2, 1, 1]),
+    # Each entry's second beam takes token 0 and ends one step later.
+    (lambda *a, **kw: beam_search(*a, beam_size=2, **kw),
+     [6, 6, 4, 4, 2, 2]),
+])
+def test_each_step_runs_only_the_entries_still_searched(search,
+                                                        rows_per_step):
+    limits = ops.convert_to_tensor([0, 2, 4], "int32")
+    start = ops.full((3,), 2, "int32")
+    state = ops.zeros((3,), "int32")
+    results = {}
+    for compact in (False, True):
+        rows = []
+        results[compact] = search(recording_step(rows), state, start, END, 8,
+                                  memory=limits, compact=compact)
+        if compact:
+            assert rows == rows_per_step
+        else:
+            assert rows == [rows_per_step[0]] * len(rows_per_step)
+    for name, value in results[True].items():
+        np.testing.assert_array_equal(np.asarray(value),
+                                      np.asarray(results[False][name]))
+    tokens = np.asarray(results[True]["tokens"]).reshape(3, -1, 8)[:, 0]
+    assert list(tokens[2, :5]) == [11, 12, 13, 14, END]
+
+
+@pytest.mark.parametrize("method,options", [
+    ("greedy", {"return_alignments": True}),
+    ("beam", {"beam_size": 3, "alpha": 0.6, "beta": 0.2, "num_return": 2,
+              "return_alignments": True, "no_repeat_ngram_size": 2}),
+    ("sample", {"seed": 5}),
+])
+def test_a_model_searches_the_same_with_and_without_compaction(method,
+                                                               options):
+    model = tiny_model()
+    # Entries capped at different lengths, so they leave at different steps.
+    common = dict(method=method, max_length=7, relative_max_length=(1.0, 0),
+                  **options)
+    fixed = model.search(SRC, compact=False, **common)
+    graph = tf.function(lambda s: model.search(s, **common))
+    for compacted in (model.search(SRC, **common), graph(tf.constant(SRC))):
+        assert sorted(compacted) == sorted(fixed)
+        for name in fixed:
+            np.testing.assert_allclose(np.asarray(compacted[name]),
+                                       np.asarray(fixed[name]), atol=1e-5,
+                                       err_msg=name)
