@@ -52,7 +52,7 @@ def _export(args):
         max_beam_size=args.max_beam_size,
         max_output_length=args.max_output_length,
         max_batch_size=args.max_batch_size,
-        max_input_bytes=args.max_input_bytes)
+        max_input_bytes=args.max_input_bytes, search=args.search)
     path = export_saved_model(model, args.out, version=args.version,
                               name=args.name, settings=settings)
     print(f"Wrote {path} (loaded and warmed up on TF Serving's C++ path)")
@@ -305,6 +305,9 @@ def build_parser():
     export.add_argument("--name", default=None,
                         help="model name for warm-up requests (default: the "
                         "folder name of --out)")
+    export.add_argument("--search", choices=("beam", "greedy"), default=None,
+                        help="how serving_default searches (default: the "
+                        "model's generation setting, beam for the zoo)")
     nbest = export.add_argument_group(
         "n-best settings and per-request limits (default: the model's "
         "generation settings; limits 16 beams and 256 pieces)")

@@ -13,6 +13,8 @@ DEFAULT_MAX_BATCH_SIZE = 256
 #: max_source_length pieces anyway), and encoded images.
 DEFAULT_MAX_INPUT_BYTES = {"text": 20_000, "image": 10_000_000}
 SETTINGS_FILE = "keras_s2s_export.json"
+#: How `serving_default` may search.
+SEARCHES = ("beam", "greedy")
 
 
 def _source(model):
@@ -24,7 +26,8 @@ def _source(model):
 class ExportSettings:
     """What the exported signatures search with, and what requests may ask.
 
-    `serving_default` searches as the model's `generation_config` says.
+    `serving_default` searches as the model's `generation_config` says,
+    with `search` ("beam" or "greedy") chosen at export.
     `nbest` takes only `inputs` (so it batches and works over REST) and
     searches with the n-best settings below, fixed at export. The
     `nbest_options_unbatched` signature lets a request choose beam size,
@@ -35,6 +38,8 @@ class ExportSettings:
     `max_input_bytes`, so one request cannot take the server's memory.
 
     Args:
+        search: str, how `serving_default` searches: "beam" (the model's
+            beam settings) or "greedy" (default: the model's `method`).
         beam_size: int, `nbest`'s beam (default: the model's, else 5).
         num_return: int, outputs per input of `nbest` (default: beam_size).
         length_penalty: float, GNMT alpha of `nbest` (default: the model's).
@@ -57,7 +62,9 @@ class ExportSettings:
     def __init__(self, beam_size, num_return, length_penalty, max_length,
                  max_beam_size, max_output_length,
                  max_batch_size=DEFAULT_MAX_BATCH_SIZE,
-                 max_input_bytes=DEFAULT_MAX_INPUT_BYTES["text"]):
+                 max_input_bytes=DEFAULT_MAX_INPUT_BYTES["text"],
+                 search="beam"):
+        self.search = str(search)
         self.beam_size = int(beam_size)
         self.num_return = int(num_return)
         self.length_penalty = float(length_penalty)
@@ -72,15 +79,17 @@ class ExportSettings:
     def for_model(cls, model, beam_size=None, num_return=None,
                   length_penalty=None, max_length=None, max_beam_size=None,
                   max_output_length=None, max_batch_size=None,
-                  max_input_bytes=None):
+                  max_input_bytes=None, search=None):
         """Settings from `model.generation_config`, overridden where given."""
         config = dict(getattr(model, "generation_config", {}) or {})
+        if search is None:
+            search = "greedy" if config.get("method") == "greedy" else "beam"
         beam = int(beam_size if beam_size is not None
                    else config.get("beam_size", DEFAULT_BEAM_SIZE))
         length = int(max_length if max_length is not None
                      else config.get("max_length", 100))
         return cls(
-            beam_size=beam,
+            search=search, beam_size=beam,
             num_return=num_return if num_return is not None else beam,
             length_penalty=(length_penalty if length_penalty is not None
                             else config.get("alpha", 0.0)),
@@ -97,6 +106,8 @@ class ExportSettings:
 
     def _validate(self):
         checks = [
+            (self.search in SEARCHES, f"search {self.search!r} must be one "
+             f"of {', '.join(SEARCHES)}"),
             (self.max_beam_size >= 1, "max_beam_size must be at least 1"),
             (self.max_output_length >= 1,
              "max_output_length must be at least 1"),
@@ -119,7 +130,8 @@ class ExportSettings:
                 raise ValueError(f"export: {message}.")
 
     def to_dict(self):
-        return {"nbest": {"beam_size": self.beam_size,
+        return {"serving_default": {"search": self.search},
+                "nbest": {"beam_size": self.beam_size,
                           "num_return": self.num_return,
                           "length_penalty": self.length_penalty,
                           "max_length": self.max_length},

@@ -145,7 +145,7 @@ def predict_request(inputs, signature_name="serving_default",
 
 
 def run_serving_path(saved_model_dir, requests=(), batching=False,
-                     warmup=True, timeout=600):
+                     warmup=True, timeout=600, batched=()):
     """Loads an export on TF Serving's C++ path and answers `requests`.
 
     Args:
@@ -153,12 +153,15 @@ def run_serving_path(saved_model_dir, requests=(), batching=False,
         requests: `PredictRequest` messages (see `predict_request`).
         batching: merge all requests into one run, as `--enable_batching`
             does for requests that arrive together.
+        batched: more requests, merged as with `batching` after `requests`
+            ran one by one, in the same load of the model.
         warmup: replay `assets.extra/tf_serving_warmup_requests` first.
 
     Returns:
         `(report, results)`: the harness's JSON report (`loaded`,
-        `warmup_records`, `signatures`, or `error`) and, per request, a dict
-        `{alias: numpy array}` or a `ServingError`.
+        `warmup_records`, `signatures`, or `error`) and, per request (those
+        of `batched` last), a dict `{alias: numpy array}` or a
+        `ServingError`.
     """
     import tensorflow as tf
     from tensorflow_serving.apis import predict_pb2
@@ -172,6 +175,9 @@ def run_serving_path(saved_model_dir, requests=(), batching=False,
             command.append("--no_warmup")
         if batching:
             command.append("--batching")
+        elif batched:
+            command += ["--batch_from", str(len(requests))]
+        requests = list(requests) + list(batched)
         responses = os.path.join(tmp, "responses.tfrecord")
         if requests:
             path = os.path.join(tmp, "requests.tfrecord")

@@ -9,7 +9,8 @@ SIGNATURE_DOC = """Signatures (inputs and outputs by name; B is the batch):
 serving_default      batches; REST rows or columns, gRPC, --enable_batching
     inputs: string [B]  (text models: UTF-8 text; captioning models:
             encoded JPEG/PNG/GIF/BMP image bytes)
-    -> outputs: string [B]  the best output
+    -> outputs: string [B]  the best output (beam search, or greedy if
+                            exported with --search greedy)
        scores:  float32 [B]  its search score
 nbest                batches; same as serving_default, n-best settings fixed
                      at export (keras-s2s export --beam-size --num-return
@@ -156,6 +157,7 @@ class ServingModule(tf.Module):
         inputs = self._within_limits(inputs)
         options = {k: v for k, v in self.defaults.items()
                    if k not in ("num_return", "return_alignments")}
+        options["method"] = self.settings.search
 
         def run():
             result = self.model.search(self._model_inputs(inputs),

@@ -300,9 +300,6 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         finished = ops.logical_or(finished, lengths >= beam.caps)
         log_probs = ops.take_along_axis(ops.reshape(total, (rows, k * kk)),
                                         top_index, axis=1)
-        values = {"tokens": tokens, "lengths": lengths, "scores": top_scores,
-                  "log_probs": log_probs, "alignments": alignments}
-        results = write_rows(beam.results, beam.entries, values)
         offsets = ops.arange(rows, dtype="int32")[:, None] * k
         per_entry = dict(entries=beam.entries, caps=beam.caps,
                          source_mask=beam.source_mask, ids=token,
@@ -310,14 +307,22 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                          scores=top_scores, log_probs=log_probs,
                          coverage=coverage, alignments=alignments,
                          flat_parent=parent + offsets)
-        memory = beam.memory
+        memory, results = beam.memory, beam.results
         if compact:
             done = ops.all(finished, axis=1)
-            keep = ops.cast(ops.nonzero(ops.logical_not(done))[0], "int32")
-            per_entry = take_rows(per_entry, keep)
-            memory = ops.cond(ops.any(done),
-                              lambda: take_rows(memory, _flat_rows(keep, k)),
-                              lambda: memory)
+
+            def leave():
+                # The entries done write their hypotheses and leave.
+                gone, kept = rows_where(done), rows_where(
+                    ops.logical_not(done))
+                written = write_rows(
+                    results, ops.take(beam.entries, gone, axis=0),
+                    take_rows({n: per_entry[n] for n in results}, gone))
+                return (written, take_rows(per_entry, kept),
+                        take_rows(memory, _flat_rows(kept, k)))
+
+            results, per_entry, memory = ops.cond(
+                ops.any(done), leave, lambda: (results, per_entry, memory))
         flat_parent = ops.reshape(per_entry.pop("flat_parent"), (-1,))
         per_entry["ids"] = ops.reshape(per_entry["ids"], (-1,))
         return (BeamState(step=beam.step + 1, state=_take(state, flat_parent),
@@ -338,9 +343,17 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             if name not in ("step", "results")}))
     (beam,) = ops.while_loop(cond, body, (start,),
                              maximum_iterations=max_length)
+    # Entries still searched when the loop ends (all of them without
+    # `compact`) write their hypotheses now.
+    results = write_rows(beam.results, beam.entries,
+                         {name: getattr(beam, name) for name in beam.results})
     # The beam is kept sorted by top_k; the first N are the best.
-    return {name: value[:, :num_return]
-            for name, value in beam.results.items()}
+    return {name: value[:, :num_return] for name, value in results.items()}
+
+
+def rows_where(condition):
+    """int32 indices of the True entries of a bool vector."""
+    return ops.cast(ops.nonzero(condition)[0], "int32")
 
 
 def _flat_rows(rows, k):

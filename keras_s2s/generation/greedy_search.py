@@ -2,6 +2,7 @@
 
 from keras import ops
 
+from keras_s2s.generation.beam_search import rows_where
 from keras_s2s.generation.beam_search import take_rows
 from keras_s2s.generation.beam_search import unknown_rows
 from keras_s2s.generation.beam_search import write_rows
@@ -45,13 +46,17 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
         src_len = ops.shape(alignment_fn(initial_state))[-1]
         results["alignments"] = ops.zeros((batch, max_length, src_len),
                                           "float32")
+    # What each entry still decoded carries; `results` names are among them.
     loop = {"entries": entries, "ids": start_ids, "caps": caps,
-            "lengths": ops.zeros((batch,), "int32"),
-            "total": ops.zeros((batch,), "float32"),
-            "finished": ops.zeros((batch,), "bool")}
+            "finished": ops.zeros((batch,), "bool"),
+            "tokens": results["tokens"], "lengths": results["lengths"],
+            "log_probs": results["log_probs"],
+            "alignments": results.get("alignments",
+                                      ops.zeros((batch, 1, 1)))}
     state = initial_state
     if compact:
         loop, state, memory = unknown_rows((loop, state, memory))
+    positions = ops.arange(max_length, dtype="int32")
 
     def cond(t, loop, state, memory, results):
         return ops.logical_not(ops.all(loop["finished"]))
@@ -66,39 +71,43 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
         chosen = (ops.take_along_axis(logits, next_ids[:, None], axis=1)[:, 0]
                   - ops.logsumexp(logits, axis=-1))
         live = ops.logical_not(finished)
-        total = loop["total"] + ops.where(live, chosen, 0.0)
-        lengths = loop["lengths"] + ops.cast(live, "int32")
-        here = ops.stack([loop["entries"],
-                          ops.zeros_like(loop["entries"]) + t], axis=1)
-        results = dict(results)
-        results["tokens"] = ops.scatter_update(results["tokens"], here,
-                                               next_ids)
-        values = {"lengths": lengths, "log_probs": total}
+        here = ops.cast(ops.equal(positions, t), "int32")[None, :]
+        loop = dict(loop, ids=next_ids,
+                    log_probs=loop["log_probs"] + ops.where(live, chosen, 0.0),
+                    lengths=loop["lengths"] + ops.cast(live, "int32"),
+                    tokens=loop["tokens"] + here * next_ids[:, None])
         if return_alignments:
             weights = ops.cast(alignment_fn(state), "float32")
             weights = weights * ops.cast(live, "float32")[:, None]
-            results["alignments"] = ops.scatter_update(
-                results["alignments"], here, weights)
-        results.update(write_rows({n: results[n] for n in values},
-                                  loop["entries"], values))
+            loop["alignments"] = loop["alignments"] + (
+                ops.cast(here, "float32")[:, :, None] * weights[:, None, :])
         finished = ops.logical_or(finished, ops.equal(next_ids, end_id))
-        finished = ops.logical_or(finished, lengths >= loop["caps"])
-        loop = dict(loop, ids=next_ids, lengths=lengths, total=total,
-                    finished=finished)
+        loop["finished"] = ops.logical_or(finished,
+                                          loop["lengths"] >= loop["caps"])
         if compact:
-            keep = ops.cast(ops.nonzero(ops.logical_not(finished))[0],
-                            "int32")
-            loop, state, memory = ops.cond(
-                ops.any(finished),
-                lambda: take_rows((loop, state, memory), keep),
-                lambda: (loop, state, memory))
+            done = loop["finished"]
+
+            def leave():
+                # The entries that ended write their results and leave.
+                gone, kept = rows_where(done), rows_where(
+                    ops.logical_not(done))
+                written = write_rows(
+                    results, ops.take(loop["entries"], gone, axis=0),
+                    take_rows({n: loop[n] for n in results}, gone))
+                return written, take_rows((loop, state, memory), kept)
+
+            results, (loop, state, memory) = ops.cond(
+                ops.any(done), leave, lambda: (results, (loop, state, memory)))
         return t + 1, loop, state, memory, results
 
     loop_vars = (ops.convert_to_tensor(0, "int32"), loop, state, memory,
                  results)
-    *_, results = ops.while_loop(cond, body, loop_vars,
-                                 maximum_iterations=max_length)
-    return results
+    _, loop, _, _, results = ops.while_loop(cond, body, loop_vars,
+                                            maximum_iterations=max_length)
+    # Entries still decoded when the loop ends (all of them without
+    # `compact`) write their results now.
+    return write_rows(results, loop["entries"],
+                      {name: loop[name] for name in results})
 
 
 def greedy_search(step_fn, initial_state, start_ids, end_id, max_length,

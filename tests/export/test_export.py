@@ -34,6 +34,8 @@ SETTINGS = {"beam_size": 3, "num_return": 2, "length_penalty": 0.6,
             "max_length": 6, "max_beam_size": 4, "max_output_length": 10,
             # TEXTS holds a 100,000-character input (truncated by the model).
             "max_batch_size": 6, "max_input_bytes": 100_000}
+# serving_default searches greedy in this one export, beam in the others.
+GREEDY = "gru_luong_mt"
 OPTIONS = {"beam_size": 2, "num_return": 2, "length_penalty": 0.0,
            "max_length": 5}
 
@@ -94,13 +96,21 @@ def _typed(inputs):
     return out
 
 
-def _run(path, named, batching=False):
+def _run(path, named, batched_keys):
+    """One load: every request alone, then `batched_keys` merged as the
+    batcher would (requests to one signature in one run)."""
+
+    def request(key):
+        inputs = _typed(named[key][1])
+        return predict_request(inputs, named[key][0], model_name="m")
+
     keys = list(named)
-    report, results = run_serving_path(path, [
-        predict_request(_typed(named[k][1]), named[k][0], model_name="m")
-        for k in keys], batching=batching)
+    report, results = run_serving_path(
+        path, [request(k) for k in keys],
+        batched=[request(k) for k in batched_keys])
     assert report["exit_code"] == 0, report
-    return report, dict(zip(keys, results))
+    return (report, dict(zip(keys, results)),
+            dict(zip(batched_keys, results[len(keys):])))
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +121,8 @@ def exported(tokenizers, tmp_path_factory):
     out = {}
     for name in zoo.list():
         model = build(name, tokenizers)
-        settings = ExportSettings.for_model(model, **SETTINGS)
+        settings = ExportSettings.for_model(
+            model, search="greedy" if name == GREEDY else None, **SETTINGS)
         # export's own checks (op check, C++ load and warm-up) run on one
         # model here; the reports below load every export the same way.
         path = export_saved_model(model, root / name, name="m",
@@ -119,11 +130,8 @@ def exported(tokenizers, tmp_path_factory):
                                   check=name == "bilstm_attn_mt")
         raw, python_inputs = _inputs(name, tokenizers)
         requests = _requests(name, raw)
-        report, plain = _run(path, requests)
-        batched_keys = ("default_a", "default_b", "nbest_a", "nbest_b",
-                        "options")
-        _, batched = _run(path, {k: requests[k] for k in batched_keys},
-                          batching=True)
+        report, plain, batched = _run(path, requests, (
+            "default_a", "default_b", "nbest_a", "nbest_b", "options"))
         out[name] = {"model": model, "path": path, "report": report,
                      "plain": plain, "batched": batched,
                      "inputs": python_inputs}
@@ -138,7 +146,11 @@ def _text(array):
 def test_serving_default_matches_search(name, exported):
     case = exported[name]
     got = case["plain"]["default"]
-    expected = case["model"].search(case["inputs"])
+    method = "greedy" if name == GREEDY else "beam"
+    expected = case["model"].search(case["inputs"], method=method)
+    with open(os.path.join(case["path"], "assets.extra",
+                           "keras_s2s_export.json")) as f:
+        assert json.load(f)["serving_default"] == {"search": method}
     assert _text(got["outputs"]) == _text(expected["text"].numpy()[:, 0])
     np.testing.assert_allclose(got["scores"],
                                expected["scores"].numpy()[:, 0], atol=1e-4)

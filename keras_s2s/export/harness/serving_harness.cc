@@ -19,12 +19,14 @@
 //     every input at least 1-D with one 0th-dimension size, the requests to
 //     one signature concatenated along dimension 0 into one Session::Run
 //     (as if they arrived together), every output's dimension 0 equal to
-//     the merged batch size, split back per request.
+//     the merged batch size, split back per request. --batch_from N does
+//     that for the requests from the N-th on, after running the first N
+//     one by one (both in one load).
 //
 // Usage:
 //   serving_harness --saved_model DIR [--op_library LIB.so]...
-//       [--requests IN.tfrecord --responses OUT.tfrecord] [--batching]
-//       [--no_warmup]
+//       [--requests IN.tfrecord --responses OUT.tfrecord]
+//       [--batching | --batch_from N] [--no_warmup]
 // IN holds tensorflow.serving.PredictionLog records with a predict_log (the
 // warm-up file format). OUT gets one record per request: "K" followed by a
 // serialized tensorflow.serving.PredictResponse, or "E<code>\t<message>".
@@ -411,7 +413,9 @@ int Fail(int code, const std::string& what, const absl::Status& status) {
 int main(int argc, char** argv) {
   std::string saved_model, requests_path, responses_path;
   std::vector<std::string> op_libraries;
-  bool batching = false, warmup = true;
+  // Requests from index batch_from on are merged as the batcher would.
+  size_t batch_from = static_cast<size_t>(-1);
+  bool warmup = true;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -424,7 +428,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--responses" && has_value) {
       responses_path = argv[++i];
     } else if (arg == "--batching") {
-      batching = true;
+      batch_from = 0;
+    } else if (arg == "--batch_from" && has_value) {
+      batch_from = std::stoul(argv[++i]);
     } else if (arg == "--no_warmup") {
       warmup = false;
     } else {
@@ -435,7 +441,7 @@ int main(int argc, char** argv) {
   }
   if (saved_model.empty() || requests_path.empty() != responses_path.empty()) {
     std::cerr << "usage: serving_harness --saved_model DIR [--op_library SO]"
-                 "... [--requests IN --responses OUT] [--batching]"
+                 "... [--requests IN --responses OUT] [--batching | --batch_from N]"
                  " [--no_warmup]\n";
     return 2;
   }
@@ -509,26 +515,24 @@ int main(int argc, char** argv) {
     }
     std::vector<std::pair<absl::Status, std::string>> results(
         requests.size());
-    if (batching) {
-      // The batcher keeps one queue per signature.
-      std::map<std::string, std::vector<size_t>> groups;
-      for (size_t i = 0; i < requests.size(); ++i) {
+    // Requests before batch_from run one by one; the rest are merged, one
+    // batch per signature (the batcher keeps one queue per signature).
+    std::map<std::string, std::vector<size_t>> groups;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (i < batch_from) {
+        std::string response;
+        absl::Status run = RunPredict(&bundle, requests[i], &response);
+        results[i] = {run, response};
+      } else {
         groups[requests[i].signature_name].push_back(i);
       }
-      for (const auto& group : groups) {
-        std::vector<Request> batch;
-        for (size_t i : group.second) batch.push_back(requests[i]);
-        auto answers = RunBatched(&bundle, batch);
-        for (size_t j = 0; j < group.second.size(); ++j) {
-          results[group.second[j]] = answers[j];
-        }
-      }
-    } else {
-      results.clear();
-      for (const auto& request : requests) {
-        std::string response;
-        absl::Status run = RunPredict(&bundle, request, &response);
-        results.emplace_back(run, response);
+    }
+    for (const auto& group : groups) {
+      std::vector<Request> batch;
+      for (size_t i : group.second) batch.push_back(requests[i]);
+      auto answers = RunBatched(&bundle, batch);
+      for (size_t j = 0; j < group.second.size(); ++j) {
+        results[group.second[j]] = answers[j];
       }
     }
     std::unique_ptr<tensorflow::WritableFile> file;
