@@ -69,9 +69,40 @@ def check_train_evaluate_translate_plot(stdout, work):
 
 
 def check_export(stdout, work):
+    """`check-export`'s report; then both exports answer on TF Serving's C++
+    path: the default one as `model.generate` does, the second with the
+    n-best settings and limits its command line gave."""
+    import numpy as np
+
+    from keras_s2s import zoo
+    from keras_s2s.export import ServingError
+    from keras_s2s.export import predict_request
+    from keras_s2s.export import run_serving_path
+
     report = json.loads(stdout.strip().splitlines()[-1])
     assert report["loaded"] is True and report["warmup_records"] == 4
     assert sorted(p.name for p in (work / "exports" / "mt").iterdir()) == ["1"]
+    texts = ["A man rides a horse.", "Two dogs are playing in the snow."]
+    _, (best, nbest) = run_serving_path(
+        work / "saved_models" / "bilstm_attn_mt" / "1",
+        [predict_request({"inputs": texts}),
+         predict_request({"inputs": texts[:1]}, "nbest")])
+    expected = zoo.load("bilstm_attn_mt").generate(texts)
+    assert [s.decode() for s in best["outputs"]] == expected
+    assert nbest["outputs"].shape == (1, 5)  # the model's beam
+    assert nbest["outputs"][0, 0].decode() == expected[0]
+    _, (three, wide, long) = run_serving_path(
+        work / "exports" / "mt" / "1", [
+            predict_request({"inputs": texts[:1]}, "nbest"),
+            predict_request({"inputs": texts[:1], "beam_size": np.int32(17)},
+                            "nbest_options_unbatched"),
+            predict_request({"inputs": texts[:1], "max_length": np.int32(201)},
+                            "nbest_options_unbatched")])
+    assert three["outputs"].shape == (1, 3)  # --num-return 3
+    for refused, limit in ((wide, "max_beam_size 16"),
+                           (long, "max_output_length 200")):
+        assert isinstance(refused, ServingError)
+        assert refused.name == "INVALID_ARGUMENT" and limit in refused.message
 
 
 #: What each block prints, checked against the models themselves (keyed by

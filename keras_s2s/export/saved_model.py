@@ -166,13 +166,15 @@ def export_saved_model(model, out_dir, version=None, name=None,
     name = name or os.path.basename(out_dir)
     image_size = _image_size(model)
     settings = settings or ExportSettings.for_model(model)
+    os.makedirs(out_dir, exist_ok=True)
+    remove_stale_exports(out_dir)
+    # The variables, plus the graphs, vocabularies and warm-up records;
+    # checked before the signatures are traced, so a full disk is said at
+    # once.
+    ensure_free_space(out_dir, int(state_bytes(model) * 1.05) + (16 << 20))
     module = ServingModule(model, image_size=image_size, settings=settings)
     signatures = module.signatures()
     track_function_variables(module, signatures.values())
-    os.makedirs(out_dir, exist_ok=True)
-    remove_stale_exports(out_dir)
-    # The variables, plus the graphs, vocabularies and warm-up records.
-    ensure_free_space(out_dir, int(state_bytes(model) * 1.05) + (16 << 20))
     tmp = os.path.join(out_dir, f"{TMP_PREFIX}{version or 'next'}-"
                                 f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:

@@ -35,11 +35,18 @@ def train_args(out, epochs=2, extra=()):
             "--overrides", TINY, *extra]
 
 
-@requires_multi30k
-def test_train_lowers_validation_loss_and_evaluate_prints_bleu(tmp_path,
-                                                               capsys):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """`train_args` run to the end, once for the tests of this file."""
+    out = tmp_path_factory.mktemp("finished") / "run"
     assert main(train_args(out, epochs=2)) == 0
+    return out
+
+
+@requires_multi30k
+def test_train_lowers_validation_loss_and_evaluate_prints_bleu(
+        finished_run, tmp_path, capsys):
+    out = finished_run
     history = json.loads((out / "history.json").read_text())
     assert history["val_loss"][-1] < history["val_loss"][0]
     assert "val_bleu" in history
@@ -112,13 +119,11 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(tmp_path,
 
 
 @requires_multi30k
-def test_killed_run_resumes_from_its_checkpoint(tmp_path):
+def test_killed_run_resumes_from_its_checkpoint(finished_run, tmp_path):
     """A SIGKILLed run restarted with the same command ends with the same
     step count and weights as an uninterrupted run (dropout off)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL="3")
-    clean = tmp_path / "clean"
-    subprocess.run(cli(*train_args(clean)), check=True, env=env,
-                   capture_output=True)
+    clean = finished_run
     interrupted = tmp_path / "interrupted"
     proc = subprocess.Popen(cli(*train_args(interrupted)), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

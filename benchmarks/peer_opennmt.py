@@ -1,0 +1,271 @@
+"""keras-s2s against OpenNMT-py 3.5.1, measured in the same run on this CPU.
+
+Sets the peer up in its own virtual environment as
+`../shared/peers/opennmt-py/README.md` says (torch CPU from the local wheel
+folder pip already searches), trains its model of our size (BiLSTM 2x256,
+LSTM 512, additive attention, input feeding: 12.3M parameters) for
+`--train-steps` steps on the tokenized Multi30k it uses (speed, not
+quality, is compared), then measures on test_2016_flickr:
+
+- beam 5 and greedy at batch 32 (sentences/s), one sentence with beam 5
+  (median and p90 ms), peak memory of the decoding process: the peer
+  through `onmt_translate` and its Python inference API (`latency.py`),
+  ours through SavedModels written by `keras-s2s export` (beam, and
+  `--search greedy`) and called from a process that imports only
+  tensorflow and tensorflow_text (`benchmarks/serve_savedmodel.py`);
+- training sentences/s at batch 64: `onmt_train` against `keras-s2s train`
+  of `bilstm_attn_mt` in its default configuration, same number of steps.
+
+Prints the CPU, its bf16 flags and a table with ratios (ours / peer; for
+latency and memory, peer / ours, so above 1 is better for us throughout).
+
+    python benchmarks/peer_opennmt.py [--work /tmp/keras_s2s_peer]
+        [--train-steps 300] [--sentences 1000] [--skip-train]
+"""
+
+import argparse
+import gzip
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+PEER = SHARED / "peers" / "opennmt-py"
+TOK = SHARED / "data" / "multi30k" / "tok"
+RAW_TEST = SHARED / "data" / "multi30k" / "test_2016_flickr.en.gz"
+BIN = pathlib.Path(sys.executable).parent
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(command, cwd=None, env=None, log_to=None):
+    """Runs `command`; returns (output text, peak resident MB, seconds)."""
+    env = dict(os.environ, **(env or {}))
+    out = open(log_to or os.devnull, "w")
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(c) for c in command], cwd=cwd, env=env,
+                            stdout=out, stderr=subprocess.STDOUT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out.close()
+    text = pathlib.Path(log_to).read_text() if log_to else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(map(str, command))}\n"
+                         f"{text[-3000:]}")
+    return text, usage.ru_maxrss / 1024, seconds
+
+
+def cpu_facts():
+    info = pathlib.Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.*)", info)
+    flags = re.search(r"flags\s*:\s*(.*)", info)
+    flags = flags.group(1).split() if flags else []
+    wanted = sorted(f for f in flags if "bf16" in f or f.startswith("amx"))
+    return (model.group(1) if model else "unknown CPU", os.cpu_count(),
+            wanted)
+
+
+def setup_peer(venv):
+    """The peer's own virtual environment (idempotent)."""
+    onmt = venv / "bin" / "onmt_train"
+    if onmt.exists():
+        return
+    log(f"installing OpenNMT-py 3.5.1 into {venv} (a few minutes)")
+    python = shutil.which("python3.11") or sys.executable
+    run([python, "-m", "venv", venv])
+    pip = [venv / "bin" / "pip", "install", "-q",
+           "--disable-pip-version-check"]
+    run(pip + ["torch==2.13.0+cpu"])
+    run(pip + ["--no-deps", "opennmt-py==3.5.1"])
+    run(pip + ["numpy", "configargparse", "pyyaml", "sacrebleu", "six",
+               "tensorboard", "pyonmttok", "rapidfuzz", "flask", "waitress"])
+    constraint = venv / "torch-constraint.txt"
+    constraint.write_text("torch==2.13.0+cpu\n")
+    run(pip + ["-c", constraint, "pyahocorasick", "fasttext-wheel", "spacy"])
+
+
+def peer_data(work):
+    data = work / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for gz in TOK.glob("*.gz"):
+        target = data / gz.name[:-3]
+        if not target.exists():
+            with gzip.open(gz, "rb") as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    return data
+
+
+def peer_config(name, work, data, steps):
+    text = (PEER / name).read_text()
+    text = text.replace("$RUN", str(work)).replace("$DATA", str(data))
+    if name == "train.yaml":
+        text = re.sub(r"save_checkpoint_steps: \d+",
+                      f"save_checkpoint_steps: {steps}", text)
+        text = re.sub(r"valid_steps: \d+", f"valid_steps: {steps + 1000}",
+                      text)
+    path = work / name
+    path.write_text(text)
+    return path
+
+
+def train_peer(venv, work, data, steps):
+    checkpoint = work / "ckpt" / f"m30k_step_{steps}.pt"
+    if not (work / "vocab.de").exists():
+        run([venv / "bin" / "onmt_build_vocab", "-config",
+             peer_config("vocab.yaml", work, data, steps), "-n_sample", "-1"])
+        english = work / "vocab.en"
+        english.write_text("".join(
+            line for line in english.read_text().splitlines(keepends=True)
+            if not line.startswith("\t")))
+    log(f"onmt_train, {steps} steps at batch 64")
+    text, _, _ = run([venv / "bin" / "onmt_train", "-config",
+                      peer_config("train.yaml", work, data, steps),
+                      "-train_steps", steps], log_to=work / "train.log")
+    # "Step 100/ 300; ... sents:    3200; ... 1313 tok/s;     45 sec"
+    reports = [(int(m.group(1)), float(m.group(2)))
+               for m in re.finditer(r"sents:\s*(\d+);.*?(\d+) sec", text)]
+    if len(reports) < 2:
+        raise SystemExit(f"no training reports in {work / 'train.log'}")
+    sentences = sum(n for n, _ in reports[1:])
+    return checkpoint, sentences / (reports[-1][1] - reports[0][1])
+
+
+def decode_peer(venv, work, data, checkpoint, beam, n):
+    source = work / "test.tok.en"
+    lines = (data / "test_2016_flickr.lc.norm.tok.en").read_text()
+    source.write_text("".join(lines.splitlines(keepends=True)[:n]))
+    env = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}
+    text, peak, _ = run(
+        [venv / "bin" / "onmt_translate", "-model", checkpoint, "-src",
+         source, "-output", work / f"out.beam{beam}.de", "-beam_size", beam,
+         "-batch_size", 32, "-batch_type", "sents", "-report_time",
+         "-gpu", -1], env=env, log_to=work / f"translate.beam{beam}.log")
+    total = float(re.search(r"Total translation time \(s\):\s*([\d.]+)",
+                            text).group(1))
+    return n / total, peak
+
+
+def latency_peer(venv, work, checkpoint, n):
+    env = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}
+    text, _, _ = run(
+        [venv / "bin" / "python", PEER / "latency.py", "-model", checkpoint,
+         "-src", work / "test.tok.en", "-output", work / "lat.de",
+         "-beam_size", 5, "-batch_size", 1, "-batch_type", "sents",
+         "-gpu", -1, "-n", n], env=env, log_to=work / "latency.log")
+    m = re.search(r"median ([\d.]+).*?p90 ([\d.]+)", text)
+    return float(m.group(1)), float(m.group(2))
+
+
+def export_ours(work, search):
+    out = work / f"ours-{search}"
+    if not (out / "1" / "saved_model.pb").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        log(f"keras-s2s export --search {search}")
+        run([BIN / "keras-s2s", "export", "bilstm_attn_mt", "--out", out,
+             "--version", 1, "--search", search])
+    return out / "1"
+
+
+def decode_ours(work, saved_model, n, latency_n):
+    text, peak, _ = run(
+        [sys.executable, ROOT / "benchmarks" / "serve_savedmodel.py",
+         saved_model, RAW_TEST, "--sentences", n, "--latency-n", latency_n],
+        log_to=work / "serve.log")
+    result = json.loads(text.strip().splitlines()[-1])
+    result["peak_mb"] = peak
+    return result
+
+
+def train_ours(work, steps):
+    """`keras-s2s train` of bilstm_attn_mt, defaults, one epoch of
+    `steps` batches of 64; sentences/s from Keras' ms/step."""
+    out = work / "ours-train"
+    shutil.rmtree(out, ignore_errors=True)
+    log(f"keras-s2s train, {steps} steps at batch 64")
+    text, _, _ = run(
+        [BIN / "keras-s2s", "train", "--model", "bilstm_attn_mt", "--data",
+         "multi30k:en-de", "--out", out, "--epochs", 1, "--batch-size", 64,
+         "--max-examples", 64 * steps, "--checkpoint-every", 10 ** 6],
+        log_to=work / "ours-train.log")
+    times = re.findall(r"(\d+)/\1 .*? (\d+)(m?s)/step", text)
+    if not times:
+        raise SystemExit(f"no step time in {work / 'ours-train.log'}")
+    _, value, unit = times[-1]
+    seconds = float(value) / (1000 if unit == "ms" else 1)
+    return 64 / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=pathlib.Path,
+                        default=pathlib.Path("/tmp/keras_s2s_peer"))
+    parser.add_argument("--train-steps", type=int, default=300)
+    parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument("--latency-n", type=int, default=50)
+    parser.add_argument("--skip-train", action="store_true",
+                        help="decode only (the peer still trains once, for "
+                        "a checkpoint)")
+    args = parser.parse_args()
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    model, cores, flags = cpu_facts()
+    venv = work / "onmt-venv"
+    setup_peer(venv)
+    data = peer_data(work)
+    checkpoint = work / "ckpt" / f"m30k_step_{args.train_steps}.pt"
+    rows = []
+    if args.skip_train and checkpoint.exists():
+        peer_train = None
+    else:
+        checkpoint, peer_train = train_peer(venv, work, data,
+                                            args.train_steps)
+    log("decoding: the peer")
+    peer_beam, peer_peak = decode_peer(venv, work, data, checkpoint, 5,
+                                       args.sentences)
+    peer_greedy, _ = decode_peer(venv, work, data, checkpoint, 1,
+                                 args.sentences)
+    peer_median, peer_p90 = latency_peer(venv, work, checkpoint,
+                                         args.latency_n)
+    log("decoding: keras-s2s")
+    beam = decode_ours(work, export_ours(work, "beam"), args.sentences,
+                       args.latency_n)
+    greedy = decode_ours(work, export_ours(work, "greedy"), args.sentences,
+                         0)
+    rows += [
+        ("beam 5, batch 32 (sent/s)", peer_beam, beam["sentences_per_s"],
+         beam["sentences_per_s"] / peer_beam),
+        ("greedy, batch 32 (sent/s)", peer_greedy, greedy["sentences_per_s"],
+         greedy["sentences_per_s"] / peer_greedy),
+        ("one sentence, beam 5, median ms", peer_median,
+         beam["latency_median_ms"], peer_median / beam["latency_median_ms"]),
+        ("one sentence, beam 5, p90 ms", peer_p90, beam["latency_p90_ms"],
+         peer_p90 / beam["latency_p90_ms"]),
+        ("decoding process peak MB", peer_peak, beam["peak_mb"],
+         peer_peak / beam["peak_mb"]),
+    ]
+    if not args.skip_train:
+        ours_train = train_ours(work, args.train_steps)
+        rows.append((f"training, batch 64, {args.train_steps} steps "
+                     "(sent/s)", peer_train, ours_train,
+                     ours_train / peer_train))
+    print(f"\nCPU: {model}, {cores} cores; bf16/AMX flags: "
+          f"{' '.join(flags) or 'none'}")
+    print(f"Multi30k test_2016_flickr, first {args.sentences} sentences; "
+          "OpenNMT-py 3.5.1 (torch 2.13 CPU) vs keras-s2s bilstm_attn_mt "
+          "through its SavedModel\n")
+    print("| measure | OpenNMT-py | keras-s2s | ratio (>1: ours better) |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, peer, ours, ratio in rows:
+        print(f"| {name} | {peer:.1f} | {ours:.1f} | {ratio:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
