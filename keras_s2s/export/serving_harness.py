@@ -234,6 +234,14 @@ with tf.compat.v1.Session(graph=graph) as session:
     except Exception as error:
         report["error"] = "load: " + " ".join(str(error).split())[:1500]
         print(json.dumps(report)); sys.exit(3)
+    from tensorflow.python.framework import op_def_registry
+    ops = {n.op for n in meta.graph_def.node} | {
+        n.op for f in meta.graph_def.library.function for n in f.node_def}
+    missing = sorted(op for op in ops if op_def_registry.get(op) is None)
+    if missing:
+        report["error"] = ("op registry: ops not registered by TensorFlow or "
+                           "the loaded op libraries: " + ", ".join(missing))
+        print(json.dumps(report)); sys.exit(3)
     report["loaded"] = True
     report["signatures"] = sorted(meta.signature_def)
     for record in records:

@@ -169,3 +169,32 @@ def test_without_a_compiler_the_session_loader_checks(tmp_path, monkeypatch,
             with pytest.raises(ValueError, match="Could not find variable"):
                 check_serving(folder)
     assert "Session loader instead" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("loader", ["harness", "session"])
+def test_an_op_no_library_registers_is_refused_at_load(tmp_path, loader,
+                                                       monkeypatch):
+    """`check_ops` reads op names only; an op of a function that TensorFlow
+    core and tensorflow-text do not register (the server would fail its
+    first request) is refused by `check_serving`'s load, naming it, on the
+    C++ path and on the fallback without a compiler."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    from keras_s2s.export import check_ops
+
+    _save_dense(tmp_path / "m", track=True)
+    pb = tmp_path / "m" / "saved_model.pb"
+    saved = saved_model_pb2.SavedModel.FromString(pb.read_bytes())
+    renamed = 0
+    for function in saved.meta_graphs[0].graph_def.library.function:
+        for node in function.node_def:
+            if node.op == "MatMul":
+                node.op, renamed = "MadeUpMatMul", renamed + 1
+    assert renamed
+    pb.write_bytes(saved.SerializeToString())
+    assert "MadeUpMatMul" in check_ops(tmp_path / "m")
+    if loader == "session":
+        monkeypatch.setenv("KERAS_S2S_CACHE", str(tmp_path / "cache"))
+        monkeypatch.setenv("CXX", str(tmp_path / "no-such-g++"))
+    with pytest.raises(ValueError, match="not registered .*MadeUpMatMul"):
+        check_serving(tmp_path / "m")

@@ -8,6 +8,9 @@
 //   * load: tensorflow::LoadSavedModel with the "serve" tag (Session,
 //     variables restored through the SaverDef), after TF_LoadLibrary on the
 //     custom op libraries the server links (tensorflow-text's);
+//   * beyond the server: every op of the graph and of its functions is
+//     looked up in the op registry (TensorFlow's and the loaded libraries'),
+//     so an op the server lacks fails here, not at its first request;
 //   * warm-up: every PredictLog record of assets.extra/
 //     tf_serving_warmup_requests is replayed, at most 1000, and any failure
 //     fails the load (servables/tensorflow/saved_model_warmup_util.cc);
@@ -47,6 +50,7 @@
 #include "tensorflow/c/c_api.h"
 #include "tensorflow/cc/saved_model/loader.h"
 #include "tensorflow/cc/saved_model/util.h"
+#include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tensorflow/core/framework/tensor_util.h"
@@ -463,6 +467,30 @@ int main(int argc, char** argv) {
   absl::Status status = tensorflow::LoadSavedModel(
       session_options, run_options, saved_model, {"serve"}, &bundle);
   if (!status.ok()) return Fail(3, "LoadSavedModel", status);
+
+  // Ops in the graph's functions are looked up only when a function runs;
+  // an op this server lacks would fail its first request, so say it now.
+  std::set<std::string> unregistered;
+  auto check_op = [&unregistered](const std::string& op) {
+    const tensorflow::OpRegistrationData* data = nullptr;
+    if (!tensorflow::OpRegistry::Global()->LookUp(op, &data).ok()) {
+      unregistered.insert(op);
+    }
+  };
+  const auto& graph = bundle.meta_graph_def.graph_def();
+  for (const auto& node : graph.node()) check_op(node.op());
+  for (const auto& function : graph.library().function()) {
+    for (const auto& node : function.node_def()) check_op(node.op());
+  }
+  if (!unregistered.empty()) {
+    std::string names;
+    for (const auto& op : unregistered) {
+      names += (names.empty() ? "" : ", ") + op;
+    }
+    return Fail(3, "op registry", absl::NotFoundError(
+                                      "ops not registered by TensorFlow or "
+                                      "the loaded op libraries: " + names));
+  }
 
   int warmup_records = 0;
   const std::string warmup_path =
