@@ -195,10 +195,13 @@ def train_ours(work, steps):
          "multi30k:en-de", "--out", out, "--epochs", 1, "--batch-size", 64,
          "--max-examples", 64 * steps, "--checkpoint-every", 10 ** 6],
         log_to=work / "ours-train.log")
-    times = re.findall(r"(\d+)/\1 .*? (\d+)(m?s)/step", text)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # Keras' bar colours
+    # The bar's first full line ("200/200 ... 891ms/step") times the
+    # training steps; the next one adds the end-of-epoch validation.
+    times = re.findall(r"(\d+)/\1 \S+ \d+s (\d+)(m?s)/step", text)
     if not times:
         raise SystemExit(f"no step time in {work / 'ours-train.log'}")
-    _, value, unit = times[-1]
+    _, value, unit = times[0]
     seconds = float(value) / (1000 if unit == "ms" else 1)
     return 64 / seconds
 
