@@ -66,6 +66,18 @@ def unknown_rows(tree):
     return keras.tree.map_structure(erase, tree)
 
 
+def with_memory(step_fn, memory, batch):
+    """`(step, memory)`: a step called as `step(ids, state, memory)`, and the
+    memory it gets (a placeholder with `batch` rows when there is none)."""
+    if memory is not None:
+        return step_fn, memory
+
+    def step(ids, state, memory):
+        return step_fn(ids, state)
+
+    return step, ops.zeros((batch, 1), "float32")
+
+
 def take_rows(tree, rows):
     """Gathers rows (axis 0) of every tensor in a nest."""
     import keras
@@ -179,11 +191,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     start_ids = ops.cast(start_ids, "int32")
     batch = ops.shape(start_ids)[0]
     entries = ops.arange(batch, dtype="int32")
-    if memory is None:
-        call = lambda ids, state, memory: step_fn(ids, state)  # noqa: E731
-        memory = ops.zeros((batch, 1), "float32")
-    else:
-        call = step_fn
+    call, memory = with_memory(step_fn, memory, batch)
     if max_lengths is None:
         caps = ops.full((batch, 1), max_length, "int32")
     else:

@@ -5,6 +5,7 @@ from keras import ops
 from keras_s2s.generation.beam_search import rows_where
 from keras_s2s.generation.beam_search import take_rows
 from keras_s2s.generation.beam_search import unknown_rows
+from keras_s2s.generation.beam_search import with_memory
 from keras_s2s.generation.beam_search import write_rows
 
 
@@ -30,11 +31,7 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
     start_ids = ops.cast(start_ids, "int32")
     batch = ops.shape(start_ids)[0]
     entries = ops.arange(batch, dtype="int32")
-    if memory is None:
-        call = lambda ids, state, memory: step_fn(ids, state)  # noqa: E731
-        memory = ops.zeros((batch, 1), "float32")
-    else:
-        call = step_fn
+    call, memory = with_memory(step_fn, memory, batch)
     if max_lengths is None:
         caps = ops.full((batch,), max_length, "int32")
     else:
