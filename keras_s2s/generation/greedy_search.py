@@ -20,8 +20,8 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
     entry of `max_lengths`, or after `max_length` steps. With `compact`, an
     entry that has ended leaves the batch, so later steps only pay for the
     others. `memory` (leading axis B, read but never changed by the step)
-    is passed to `step_fn(ids, state,
-    memory)`; without it the step is `step_fn(ids, state)`. Returns a dict
+    is passed to `step_fn(ids, state, memory)`; without it the step is
+    `step_fn(ids, state)`. Returns a dict
     with `tokens` [B, max_length], `lengths` [B] (including `end_id`),
     `log_probs` [B] (sum of the chosen tokens' log-probabilities) and, when
     asked, `alignments` [B, max_length, S] from `alignment_fn(state)`.
