@@ -1,5 +1,6 @@
 """Writes a model as a versioned SavedModel that stock TF Serving runs."""
 
+import contextlib
 import errno
 import os
 import shutil
@@ -96,8 +97,22 @@ def _image_warmup(size):
     return [[tf.io.encode_png(image).numpy() for image in images]]
 
 
+def _as_saving_traces():
+    """A context in which tf.functions trace as `tf.saved_model.save` (with
+    default options) looks them up. TensorFlow keys its trace cache on the
+    save context, so a signature traced outside it is traced again inside
+    (seconds per beam search); traced here, once serves both."""
+    try:
+        from tensorflow.python.saved_model import save_context
+        from tensorflow.python.saved_model import save_options
+    except ImportError:  # a TensorFlow without them: trace twice
+        return contextlib.nullcontext()
+    return save_context.save_context(save_options.SaveOptions())
+
+
 def track_function_variables(module, functions):
-    """Tracks, on `module`, the `tf.Variable`s that `functions` capture.
+    """Tracks, on `module`, the `tf.Variable`s that `functions` (tf.functions
+    or concrete functions) capture.
 
     A Keras 3 variable wraps a `tf.Variable`; saving only the wrapper writes
     a SaverDef that restores into a copy, so TensorFlow's C++
@@ -108,7 +123,9 @@ def track_function_variables(module, functions):
     """
     seen, variables = set(), []
     for function in functions:
-        for variable in function.get_concrete_function().variables:
+        if hasattr(function, "get_concrete_function"):
+            function = function.get_concrete_function()
+        for variable in function.variables:
             if id(variable) not in seen:
                 seen.add(id(variable))
                 variables.append(variable)
@@ -174,7 +191,8 @@ def export_saved_model(model, out_dir, version=None, name=None,
     ensure_free_space(out_dir, int(state_bytes(model) * 1.05) + (16 << 20))
     module = ServingModule(model, image_size=image_size, settings=settings)
     signatures = module.signatures()
-    track_function_variables(module, signatures.values())
+    with _as_saving_traces():
+        track_function_variables(module, signatures.values())
     tmp = os.path.join(out_dir, f"{TMP_PREFIX}{version or 'next'}-"
                                 f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
