@@ -6,6 +6,7 @@ from keras_s2s.datasets import load_multi30k
 from keras_s2s.datasets import make_seq2seq_dataset
 from keras_s2s.text import SentencePieceTokenizer
 from keras_s2s.text import train_sentencepiece
+from keras_s2s.training.trainer import _bucket_boundaries
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +26,14 @@ def collect(ds):
 
 
 @requires_multi30k
-@pytest.mark.parametrize("buckets", [None, [8, 12, 16]])
-def test_batches_are_shifted_padded_and_complete(data, buckets):
+@pytest.mark.parametrize("buckets,bucket_by", [
+    (None, "longest"), ([8, 12, 16], "longest"), ([8, 12, 16], "source")])
+def test_batches_are_shifted_padded_and_complete(data, buckets, bucket_by):
     en, de, tok_en, tok_de = data
     ds, report = make_seq2seq_dataset(
         en, de, tok_de, tok_en, batch_size=32, max_source_length=20,
-        max_target_length=24, bucket_boundaries=buckets, shuffle=False)
+        max_target_length=24, bucket_boundaries=buckets,
+        bucket_by=bucket_by, shuffle=False)
     batches = collect(ds)
     # tf.data knows how many batches there are (bucketed or not), so
     # Keras' progress bar has a total and fit does not say the input "ran
@@ -56,7 +59,11 @@ def test_batches_are_shifted_padded_and_complete(data, buckets):
             assert int((src[i] != 0).sum()) <= 20
             targets.add(tuple(tout[i, :n - 1]))
         if buckets:
+            # Every example of a batch is in one bucket: of its source
+            # length, or of the longer of source and target (`<s> y`).
             lengths = (src != 0).sum(1)
+            if bucket_by == "longest":
+                lengths = np.maximum(lengths, (tout != 0).sum(1))
             edges = [0] + buckets + [10**6]
             bucket = [np.searchsorted(edges, n, side="right") for n in lengths]
             assert len(set(bucket)) == 1
@@ -104,6 +111,28 @@ def test_empty_targets_are_counted_and_images_pass_through():
 def test_bad_policy():
     with pytest.raises(ValueError, match="length_policy"):
         make_seq2seq_dataset(["a"], ["b"], None, length_policy="cut")
+    with pytest.raises(ValueError, match="longest, source"):
+        make_seq2seq_dataset(["a"], ["b"], None, bucket_by="target")
+
+
+@requires_multi30k
+def test_longest_side_buckets_pad_targets_less(data):
+    en, de, tok_en, tok_de = data
+
+    def target_share(bucket_by):
+        ds, _ = make_seq2seq_dataset(
+            en, de, tok_de, tok_en, batch_size=32, max_source_length=40,
+            max_target_length=40, bucket_boundaries=_bucket_boundaries(40),
+            bucket_by=bucket_by, shuffle=False)
+        real = padded = 0
+        for _, y in ds:
+            real += int((y.numpy() != 0).sum())
+            padded += y.numpy().size
+        return real / padded
+
+    by_source, by_longest = target_share("source"), target_share("longest")
+    assert by_longest > 0.9 and by_longest > by_source + 0.1, (
+        by_source, by_longest)
 
 
 @requires_multi30k
