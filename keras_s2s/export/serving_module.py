@@ -65,6 +65,13 @@ def _nbest_shapes(num_return, max_length, source_length):
             "source_pieces": [None, source_length]}
 
 
+class _Held:
+    """A plain holder TensorFlow's object graph does not look into."""
+
+    def __init__(self, model):
+        self.model = model
+
+
 class ServingModule(tf.Module):
     """Wraps a `Seq2Seq` with tokenizers into serving signatures.
 
@@ -89,7 +96,16 @@ class ServingModule(tf.Module):
         if model.target_tokenizer is None:
             raise ValueError("export: the model has no target tokenizer; "
                              "serving returns text, so attach one.")
-        self.model = model
+        # The model is held out of the SavedModel's object graph: its
+        # weights are saved once, as the variables the signatures read
+        # (`track_function_variables`), not a second time as Keras' own
+        # copies (which LoadSavedModel would restore too, doubling the
+        # variables on disk and in the server's memory). The tokenizers
+        # hold the resources (SentencePiece models) the graphs capture.
+        self._held = _Held(model)
+        self.tokenizers = [t for t in (model.source_tokenizer,
+                                       model.target_tokenizer)
+                           if t is not None]
         self.image_size = image_size
         self.is_image = image_size is not None
         self.settings = settings or ExportSettings.for_model(model)
@@ -110,6 +126,10 @@ class ServingModule(tf.Module):
                 tf.TensorSpec([], tf.float32, name="length_penalty"),
                 tf.TensorSpec([], tf.int32, name="max_length"),
                 tf.TensorSpec([], tf.int32, name="num_return")])
+
+    @property
+    def model(self):
+        return self._held.model
 
     def signatures(self):
         """The functions to save as signatures; the tensor defaults of

@@ -163,6 +163,19 @@ def test_serving_default_matches_search(name, exported):
 
 
 @pytest.mark.parametrize("name", zoo.list())
+def test_each_weight_is_saved_once(name, exported):
+    """The checkpoint holds the model's weights once (not also Keras' own
+    copies, which the server would restore beside them)."""
+    case = exported[name]
+    reader = tf.train.load_checkpoint(
+        os.path.join(case["path"], "variables", "variables"))
+    shapes = reader.get_variable_to_shape_map()
+    saved = sum(int(np.prod(shape)) for key, shape in shapes.items()
+                if key != "_CHECKPOINTABLE_OBJECT_GRAPH")
+    assert saved == case["model"].count_params()
+
+
+@pytest.mark.parametrize("name", zoo.list())
 def test_nbest_takes_only_inputs_and_matches_search(name, exported):
     case = exported[name]
     expected = case["model"].search(

@@ -36,6 +36,9 @@
 // stdout: one JSON line {"loaded": true, "warmup_records": N, ...}.
 // Exit codes: 0 ok, 2 usage, 3 load failed, 4 warm-up failed, 5 I/O.
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -524,6 +527,7 @@ int main(int argc, char** argv) {
   }
 
   int answered = 0, refused = 0;
+  std::vector<double> run_ms;
   if (!requests_path.empty()) {
     std::vector<std::string> records;
     std::string error;
@@ -549,7 +553,11 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < requests.size(); ++i) {
       if (i < batch_from) {
         std::string response;
+        auto start = std::chrono::steady_clock::now();
         absl::Status run = RunPredict(&bundle, requests[i], &response);
+        run_ms.push_back(std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - start)
+                             .count());
         results[i] = {run, response};
       } else {
         groups[requests[i].signature_name].push_back(i);
@@ -598,6 +606,16 @@ int main(int argc, char** argv) {
     std::cout << (first ? "" : ", ") << "\"" << JsonEscape(kv.first) << "\"";
     first = false;
   }
-  std::cout << "]}" << std::endl;
+  // Each one-by-one request's Session::Run with its binding (ms), and the
+  // process's peak resident memory: what a benchmark of the serving path
+  // reads (benchmarks/serve_savedmodel.py --cpp).
+  std::cout << "], \"run_ms\": [";
+  for (size_t i = 0; i < run_ms.size(); ++i) {
+    std::cout << (i ? ", " : "") << run_ms[i];
+  }
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::cout << "], \"peak_rss_mb\": " << usage.ru_maxrss / 1024.0 << "}"
+            << std::endl;
   return 0;
 }
