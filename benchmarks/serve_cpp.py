@@ -26,11 +26,10 @@ import statistics
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+from serve_savedmodel import read_lines  # noqa: E402
 
 from keras_s2s.export import predict_request  # noqa: E402
 from keras_s2s.export import run_serving_path  # noqa: E402
-
-from serve_savedmodel import read_lines  # noqa: E402
 
 
 def main():
