@@ -12,7 +12,10 @@ quality, is compared), then measures on test_2016_flickr:
   through `onmt_translate` and its Python inference API (`latency.py`),
   ours through SavedModels written by `keras-s2s export` (beam, and
   `--search greedy`) and called from a process that imports only
-  tensorflow and tensorflow_text (`benchmarks/serve_savedmodel.py`);
+  tensorflow and tensorflow_text (`benchmarks/serve_savedmodel.py`), and
+  the same requests on TF Serving's C++ path (`benchmarks/serve_cpp.py`:
+  `LoadSavedModel` and `Session::Run` in a C++ process, as the model
+  server runs them, without its gRPC/REST front end);
 - training sentences/s at batch 64: `onmt_train` against `keras-s2s train`
   of `bilstm_attn_mt` in its default configuration, same number of steps.
 
@@ -165,12 +168,13 @@ def latency_peer(venv, work, checkpoint, n):
 
 
 def export_ours(work, search):
+    """A fresh export every run (one left by an older keras-s2s would be
+    measured otherwise)."""
     out = work / f"ours-{search}"
-    if not (out / "1" / "saved_model.pb").exists():
-        shutil.rmtree(out, ignore_errors=True)
-        log(f"keras-s2s export --search {search}")
-        run([BIN / "keras-s2s", "export", "bilstm_attn_mt", "--out", out,
-             "--version", 1, "--search", search])
+    shutil.rmtree(out, ignore_errors=True)
+    log(f"keras-s2s export --search {search}")
+    run([BIN / "keras-s2s", "export", "bilstm_attn_mt", "--out", out,
+         "--version", 1, "--search", search])
     return out / "1"
 
 
@@ -182,6 +186,16 @@ def decode_ours(work, saved_model, n, latency_n):
     result = json.loads(text.strip().splitlines()[-1])
     result["peak_mb"] = peak
     return result
+
+
+def decode_ours_cpp(work, saved_model, n, latency_n):
+    """The same requests on TF Serving's C++ path (`serve_cpp.py`): the
+    harness's own Session::Run times and its process's peak memory."""
+    text, _, _ = run(
+        [sys.executable, ROOT / "benchmarks" / "serve_cpp.py",
+         saved_model, RAW_TEST, "--sentences", n, "--latency-n", latency_n],
+        log_to=work / "serve_cpp.log")
+    return json.loads(text.strip().splitlines()[-1])
 
 
 def train_ours(work, steps):
@@ -238,10 +252,11 @@ def main():
     peer_median, peer_p90 = latency_peer(venv, work, checkpoint,
                                          args.latency_n)
     log("decoding: keras-s2s")
-    beam = decode_ours(work, export_ours(work, "beam"), args.sentences,
-                       args.latency_n)
+    beam_export = export_ours(work, "beam")
+    beam = decode_ours(work, beam_export, args.sentences, args.latency_n)
     greedy = decode_ours(work, export_ours(work, "greedy"), args.sentences,
                          0)
+    cpp = decode_ours_cpp(work, beam_export, args.sentences, args.latency_n)
     rows += [
         ("beam 5, batch 32 (sent/s)", peer_beam, beam["sentences_per_s"],
          beam["sentences_per_s"] / peer_beam),
@@ -253,6 +268,12 @@ def main():
          peer_p90 / beam["latency_p90_ms"]),
         ("decoding process peak MB", peer_peak, beam["peak_mb"],
          peer_peak / beam["peak_mb"]),
+        ("C++ serving path: beam 5, batch 32 (sent/s)", peer_beam,
+         cpp["sentences_per_s"], cpp["sentences_per_s"] / peer_beam),
+        ("C++ serving path: one sentence, beam 5, median ms", peer_median,
+         cpp["latency_median_ms"], peer_median / cpp["latency_median_ms"]),
+        ("C++ serving path: process peak MB", peer_peak, cpp["peak_mb"],
+         peer_peak / cpp["peak_mb"]),
     ]
     if not args.skip_train:
         ours_train = train_ours(work, args.train_steps)

@@ -30,6 +30,8 @@ EXAMPLES = {
         input_feeding=True, num_layers=1, dropout=0.0,
         coverage_loss_weight=1.0, attention_regularization=0.0,
         generator_vocab_size=6),
+    "RNNDecoder": dict(cell="gru", units=5, vocab_size=9, embedding_dim=4,
+                       feed_context=False, num_layers=2, dropout=0.1),
 }
 
 BASE_CLASSES = ("BaseAttention", "Encoder", "Decoder")

@@ -7,4 +7,5 @@ from keras_s2s.layers.encoder import Encoder
 from keras_s2s.layers.image_encoder import ImageEncoder
 from keras_s2s.layers.location_attention import LocationAttention
 from keras_s2s.layers.pointer_generator_decoder import PointerGeneratorDecoder
+from keras_s2s.layers.rnn_decoder import RNNDecoder
 from keras_s2s.layers.rnn_encoder import RNNEncoder

@@ -80,10 +80,11 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
     if "relative_max_length" in generation:
         generation["relative_max_length"] = tuple(
             generation["relative_max_length"])
+    if config.get("attention") is not None:  # None: a decoder without
+        decoder_kwargs["attention"] = make("attention")
     return Seq2Seq(
         make("encoder", **encoder_kwargs),
-        decoder_class(attention=make("attention"), vocab_size=target_vocab,
-                      **decoder_kwargs),
+        decoder_class(vocab_size=target_vocab, **decoder_kwargs),
         source_tokenizer=source_tokenizer, target_tokenizer=target_tokenizer,
         generation_config=generation,
         max_source_length=config.get("max_source_length"),

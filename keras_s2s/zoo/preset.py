@@ -19,7 +19,8 @@ class Preset:
         paper: str. The reference.
         config: dict. `encoder`, `decoder`, `attention` (each a layer's
             constructor arguments with its `class_name` from
-            `keras_s2s.layers`), optional `generation` (default search
+            `keras_s2s.layers`; `attention` None for a decoder without
+            one), optional `generation` (default search
             options) and model-level keys (`target_vocab_size`,
             `source_vocab_size`, `max_source_length`, `image_size`,
             `shared_vocabulary`, `split_sentences`).
@@ -61,6 +62,9 @@ class Preset:
                              f"{', '.join(SUBWORD_MODELS)}.")
         for section in LAYER_SECTIONS:
             entry = self.config.get(section)
+            if section == "attention" and entry is None and \
+                    "attention" in self.config:
+                continue  # a decoder without attention (RNNDecoder)
             if not isinstance(entry, dict) or "class_name" not in entry:
                 raise ValueError(f"Preset: config[{section!r}] must be a "
                                  "dict with a `class_name`.")

@@ -79,6 +79,27 @@ PRESETS = {
                                             '0.3 h each (stages 3-5, alone)'},
                     'size_mb': 51.4},
     },
+    "bilstm_noattn_mt": {
+        "task": "translation",
+        "description": "BiLSTM encoder, LSTM decoder without attention: "
+                       "it starts from the encoder's last states and reads "
+                       "them again at every step (the plain "
+                       "encoder-decoder baseline).",
+        "paper": "Sutskever et al. 2014; Cho et al. 2014 (context at "
+                 "every step)",
+        "parameters": 12_399_424,
+        "config": {
+            "encoder": _RNN_MT_ENCODER,
+            "decoder": {"class_name": "RNNDecoder", "cell": "lstm",
+                        "units": 512, "embedding_dim": 256, "dropout": 0.3,
+                        "feed_context": True},
+            "attention": None,
+            "source_vocab_size": 8000, "target_vocab_size": 8000,
+            "max_source_length": 200, "generation": _MT_GENERATION,
+            "split_sentences": True,
+        },
+        "weights": None, "vocab": None, "metrics": {},
+    },
     "gru_luong_mt": {
         "task": "translation",
         "description": "GRU encoder, GRU decoder with Luong's general "

@@ -72,6 +72,12 @@ def _check_overrides(name, overrides):
         raise ValueError(f"zoo.load({name!r}): unknown overrides "
                          f"{sorted(unknown)}; valid keys are "
                          f"{', '.join(sorted(valid))}.")
+    if overrides.get("attention") and \
+            _REGISTRY[name].config.get("attention") is None:
+        raise ValueError(f"zoo.load({name!r}): this model has no attention "
+                         f"to override (its decoder is "
+                         f"{_REGISTRY[name].config['decoder']['class_name']}"
+                         ").")
     return overrides
 
 
@@ -79,6 +85,8 @@ def _merge(config, overrides):
     config = copy.deepcopy(config)
     for key, value in overrides.items():
         if key in CONFIG_SECTIONS and isinstance(value, dict):
+            if config.get(key, {}) is None and not value:
+                continue  # no attention, and nothing to change in it
             config[key] = {**config.get(key, {}), **value}
         else:
             config[key] = value

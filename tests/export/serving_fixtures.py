@@ -25,11 +25,12 @@ def tiny(name):
     if config["encoder"]["class_name"] == "ImageEncoder":
         over["encoder"]["filters"] = [4, 8]
         over["image_size"] = 32
-    if config["attention"].get("score") in ("dot", "scaled_dot"):
+    attention = config["attention"] or {}  # None: no attention
+    if attention.get("score") in ("dot", "scaled_dot"):
         over["encoder"]["units"] = 16
-    if "units" in config["attention"]:
+    if "units" in attention:
         over["attention"]["units"] = 8
-    if "filters" in config["attention"]:
+    if "filters" in attention:
         over["attention"].update(filters=4, kernel_size=3)
     if "generator_vocab_size" in config["decoder"]:
         over["decoder"]["generator_vocab_size"] = 300

@@ -24,6 +24,8 @@ def tiny_overrides(name):
     config = zoo.describe(name)["config"]
     out = {}
     for section in ("encoder", "decoder", "attention"):
+        if config[section] is None:  # a decoder without attention
+            continue
         changes = {k: v for k, v in TINY.items() if k in config[section]}
         if "filters" in config[section]:
             value = config[section]["filters"]
@@ -31,8 +33,9 @@ def tiny_overrides(name):
         if config[section].get("kernel_size", 0) > 3:
             changes["kernel_size"] = 3
         out[section] = changes
-    if config["attention"]["score" if "score" in config["attention"]
-                           else "mode"] in ("dot", "scaled_dot"):
+    attention = config["attention"] or {}
+    if attention.get("score", attention.get("mode")) in ("dot",
+                                                         "scaled_dot"):
         out["encoder"]["units"] = out["decoder"]["units"]
     out["generation"] = {"max_length": 12}
     if config["encoder"]["class_name"] == "ImageEncoder":
@@ -125,6 +128,19 @@ def test_required_names_exist():
                                       "cnn_location_caption"]
     assert zoo.describe("bigru_attn_summ")["config"]["generation"][
         "no_repeat_ngram_size"] == 3
+
+
+def test_the_no_attention_baseline_has_no_attention_to_change():
+    from keras_s2s.layers import RNNDecoder
+
+    assert "bilstm_noattn_mt" in zoo.list("translation")
+    model = zoo.load("bilstm_noattn_mt", pretrained=False,
+                     encoder={"units": 8}, decoder={"units": 16})
+    assert isinstance(model.decoder, RNNDecoder)
+    assert not any("attention" in w.path for w in model.weights)
+    with pytest.raises(ValueError, match="no attention to override"):
+        zoo.load("bilstm_noattn_mt", pretrained=False,
+                 attention={"units": 8})
 
 
 def test_registry_errors_list_valid_names():
