@@ -21,17 +21,19 @@ EXAMPLES = {
                          filters=(4, 8), trainable_backbone=False,
                          dropout=0.1, image_size=16),
     "AttentionDecoder": dict(cell="lstm", units=5, attention=None,
-                             vocab_size=9, embedding_dim=4,
+                             vocab_size=9, embedding_dim=5,
                              input_feeding=False, num_layers=2, dropout=0.1,
                              coverage_loss_weight=0.5,
-                             attention_regularization=0.25),
+                             attention_regularization=0.25,
+                             tie_embeddings=True),
     "PointerGeneratorDecoder": dict(
         cell="lstm", units=5, attention=None, vocab_size=9, embedding_dim=4,
         input_feeding=True, num_layers=1, dropout=0.0,
         coverage_loss_weight=1.0, attention_regularization=0.0,
         generator_vocab_size=6),
-    "RNNDecoder": dict(cell="gru", units=5, vocab_size=9, embedding_dim=4,
-                       feed_context=False, num_layers=2, dropout=0.1),
+    "RNNDecoder": dict(cell="gru", units=5, vocab_size=9, embedding_dim=5,
+                       feed_context=False, num_layers=2, dropout=0.1,
+                       tie_embeddings=True),
 }
 
 BASE_CLASSES = ("BaseAttention", "Encoder", "Decoder")

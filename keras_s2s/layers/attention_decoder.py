@@ -58,6 +58,10 @@ class AttentionDecoder(Decoder):
             sum_i min(a_ti, c_ti) (See et al. 2017) with this weight.
         attention_regularization: float. Adds the doubly stochastic
             attention penalty sum_i (1 - sum_t a_ti)^2 (Xu et al. 2015).
+        tie_embeddings: bool. The output layer reuses the target embedding
+            matrix (logits = attentional E^T + b; Press & Wolf 2017): one
+            variable, trained from both ends, vocab_size x units fewer
+            parameters. Needs `embedding_dim == units`.
         **kwargs: passed to `keras.layers.Layer`.
 
     Example:
@@ -68,12 +72,15 @@ class AttentionDecoder(Decoder):
 
     References: Luong, Pham, Manning. "Effective Approaches to Attention-based
     Neural Machine Translation", EMNLP 2015. Bahdanau, Cho, Bengio, ICLR 2015.
+    Press, Wolf. "Using the Output Embedding to Improve Language Models",
+    EACL 2017 (tied embeddings).
     """
 
     def __init__(self, cell="lstm", units=256, attention=None, vocab_size=None,
                  embedding_dim=None, input_feeding=True, num_layers=1,
                  dropout=0.0, coverage_loss_weight=0.0,
-                 attention_regularization=0.0, **kwargs):
+                 attention_regularization=0.0, tie_embeddings=False,
+                 **kwargs):
         super().__init__(**kwargs)
         if cell not in CELLS:
             raise ValueError(
@@ -108,6 +115,12 @@ class AttentionDecoder(Decoder):
         self.dropout = dropout
         self.coverage_loss_weight = float(coverage_loss_weight)
         self.attention_regularization = float(attention_regularization)
+        self.tie_embeddings = bool(tie_embeddings)
+        if self.tie_embeddings and self.embedding_dim != units:
+            raise ValueError(
+                f"AttentionDecoder: `tie_embeddings` reuses the embedding "
+                f"matrix as the output layer, so `embedding_dim` "
+                f"({self.embedding_dim}) must equal `units` ({units}).")
         self.supports_masking = True
 
         policy = self.dtype_policy
@@ -124,8 +137,9 @@ class AttentionDecoder(Decoder):
         self.attentional_projection = keras.layers.Dense(
             units, activation="tanh", use_bias=False,
             name="attentional_projection", dtype=policy)
-        self.output_projection = keras.layers.Dense(
-            vocab_size, name="output_projection", dtype=policy)
+        self.output_projection = None if self.tie_embeddings else \
+            keras.layers.Dense(vocab_size, name="output_projection",
+                               dtype=policy)
         self.dropout_layer = keras.layers.Dropout(dropout, dtype=policy)
 
     def build(self, inputs_shape, encoder_outputs_shape,
@@ -151,7 +165,12 @@ class AttentionDecoder(Decoder):
         if encoder_state_shape is not None:
             self.bridge.build(encoder_state_shape)
         self.attentional_projection.build((None, memory_dim + self.units))
-        self.output_projection.build((None, None, self.units))
+        if self.tie_embeddings:
+            self.output_bias = self.add_weight(
+                shape=(self.vocab_size,), initializer="zeros",
+                name="output_bias")
+        else:
+            self.output_projection.build((None, None, self.units))
 
     def check_encoder(self, encoder):
         super().check_encoder(encoder)
@@ -204,8 +223,13 @@ class AttentionDecoder(Decoder):
     def compute_logits(self, attentional, embedded, weights, memory,
                        training=False):
         """Output scores from attentional vectors ([B, U] or [B, T, U])."""
-        return self.output_projection(
-            self.dropout_layer(attentional, training=training))
+        attentional = self.dropout_layer(attentional, training=training)
+        if self.tie_embeddings:
+            embeddings = ops.cast(self.embedding.embeddings,
+                                  attentional.dtype)
+            return ops.matmul(attentional, ops.transpose(embeddings)) + \
+                ops.cast(self.output_bias, attentional.dtype)
+        return self.output_projection(attentional)
 
     def _step(self, embedded, state, memory, training):
         x = embedded
@@ -294,5 +318,6 @@ class AttentionDecoder(Decoder):
             "dropout": self.dropout,
             "coverage_loss_weight": self.coverage_loss_weight,
             "attention_regularization": self.attention_regularization,
+            "tie_embeddings": self.tie_embeddings,
         })
         return config

@@ -90,6 +90,7 @@ class PointerGeneratorDecoder(AttentionDecoder):
 
     def get_config(self):
         config = super().get_config()
+        config.pop("tie_embeddings")  # its generator has its own output layer
         config["generator_vocab_size"] = self.generator_vocab_size
         return config
 

@@ -52,6 +52,9 @@ class RNNDecoder(Decoder):
         num_layers: int. Stacked recurrent cells.
         dropout: float. Dropout on embeddings, between stacked cells and
             before the output layer; `training=True` only.
+        tie_embeddings: bool. The output layer reuses the target embedding
+            matrix (logits = h_t E^T + b; Press & Wolf 2017): one variable,
+            trained from both ends. Needs `embedding_dim == units`.
         **kwargs: passed to `keras.layers.Layer`.
 
     Example:
@@ -64,12 +67,13 @@ class RNNDecoder(Decoder):
     References: Sutskever, Vinyals, Le. "Sequence to Sequence Learning with
     Neural Networks", NeurIPS 2014. Cho et al. "Learning Phrase
     Representations using RNN Encoder-Decoder for Statistical Machine
-    Translation", EMNLP 2014.
+    Translation", EMNLP 2014. Press, Wolf. "Using the Output Embedding to
+    Improve Language Models", EACL 2017 (tied embeddings).
     """
 
     def __init__(self, cell="lstm", units=256, vocab_size=None,
                  embedding_dim=None, feed_context=True, num_layers=1,
-                 dropout=0.0, **kwargs):
+                 dropout=0.0, tie_embeddings=False, **kwargs):
         super().__init__(**kwargs)
         if cell not in CELLS:
             raise ValueError(
@@ -91,6 +95,12 @@ class RNNDecoder(Decoder):
         self.feed_context = bool(feed_context)
         self.num_layers = num_layers
         self.dropout = dropout
+        self.tie_embeddings = bool(tie_embeddings)
+        if self.tie_embeddings and self.embedding_dim != units:
+            raise ValueError(
+                f"RNNDecoder: `tie_embeddings` reuses the embedding matrix as "
+                f"the output layer, so `embedding_dim` "
+                f"({self.embedding_dim}) must equal `units` ({units}).")
         self.supports_masking = True
 
         policy = self.dtype_policy
@@ -104,8 +114,9 @@ class RNNDecoder(Decoder):
         self.bridge = keras.layers.Dense(
             units * self.states_per_cell * num_layers, activation="tanh",
             name="bridge", dtype=policy)
-        self.output_projection = keras.layers.Dense(
-            vocab_size, name="output_projection", dtype=policy)
+        self.output_projection = None if self.tie_embeddings else \
+            keras.layers.Dense(vocab_size, name="output_projection",
+                               dtype=policy)
         self.dropout_layer = keras.layers.Dropout(dropout, dtype=policy)
 
     def build(self, inputs_shape, encoder_outputs_shape,
@@ -130,7 +141,20 @@ class RNNDecoder(Decoder):
             cell.build((None, input_dim))
             input_dim = self.units
         self.bridge.build((None, context_dim))
-        self.output_projection.build((None, None, self.units))
+        if self.tie_embeddings:
+            self.output_bias = self.add_weight(
+                shape=(self.vocab_size,), initializer="zeros",
+                name="output_bias")
+        else:
+            self.output_projection.build((None, None, self.units))
+
+    def _logits(self, outputs, training):
+        outputs = self.dropout_layer(outputs, training=training)
+        if self.tie_embeddings:
+            embeddings = ops.cast(self.embedding.embeddings, outputs.dtype)
+            return ops.matmul(outputs, ops.transpose(embeddings)) + \
+                ops.cast(self.output_bias, outputs.dtype)
+        return self.output_projection(outputs)
 
     # ----------------------------------------------------------------- search
     def prepare_memory(self, encoder_outputs, encoder_mask=None,
@@ -164,9 +188,7 @@ class RNNDecoder(Decoder):
         """One decoding step: token ids [batch] -> (logits [batch, V], state)."""
         embedded = self.embedding(token_ids)
         rnn, output = self._step(embedded, state, training)
-        logits = self.output_projection(
-            self.dropout_layer(output, training=training))
-        return logits, dict(state, rnn=rnn)
+        return self._logits(output, training), dict(state, rnn=rnn)
 
     def _step(self, embedded, state, training):
         x = embedded
@@ -199,9 +221,8 @@ class RNNDecoder(Decoder):
 
         # Keras' TensorFlow scan stacks outputs shaped like the carry.
         _, steps = ops.scan(body, carry, ops.transpose(dropped, (1, 0, 2)))
-        outputs = ops.transpose(steps["output"], (1, 0, 2))
-        return self.output_projection(
-            self.dropout_layer(outputs, training=training))
+        return self._logits(ops.transpose(steps["output"], (1, 0, 2)),
+                            training)
 
     def compute_output_shape(self, inputs_shape, encoder_outputs_shape,
                              encoder_state_shape=None):
@@ -217,5 +238,6 @@ class RNNDecoder(Decoder):
             "feed_context": self.feed_context,
             "num_layers": self.num_layers,
             "dropout": self.dropout,
+            "tie_embeddings": self.tie_embeddings,
         })
         return config
