@@ -14,7 +14,7 @@ class RNNDecoder(Decoder):
 
     The survey's baseline encoder-decoder: the source is read into one
     fixed vector c (the encoder's `state`, its last hidden state h_N for a
-    recurrent encoder; the masked mean of its outputs when it gives none)
+    recurrent encoder; the mean of its outputs when none is given)
     and the decoder generates from it, with no look back at the source
     positions. One step, for previous target token y_{t-1}:
 
