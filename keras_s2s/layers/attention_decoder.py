@@ -5,8 +5,12 @@ from keras import ops
 
 from keras_s2s.layers.content_attention import ContentAttention
 from keras_s2s.layers.decoder import Decoder
-
-CELLS = ("gru", "lstm")
+from keras_s2s.layers.recurrent_decoding import build_output
+from keras_s2s.layers.recurrent_decoding import check_decoder_arguments
+from keras_s2s.layers.recurrent_decoding import output_layer
+from keras_s2s.layers.recurrent_decoding import output_logits
+from keras_s2s.layers.recurrent_decoding import run_cells
+from keras_s2s.layers.recurrent_decoding import stacked_cells
 
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
@@ -82,20 +86,9 @@ class AttentionDecoder(Decoder):
                  attention_regularization=0.0, tie_embeddings=False,
                  **kwargs):
         super().__init__(**kwargs)
-        if cell not in CELLS:
-            raise ValueError(
-                f"AttentionDecoder: unknown `cell` {cell!r}; valid cells are "
-                f"{', '.join(CELLS)}.")
-        for name, value in (("units", units), ("vocab_size", vocab_size),
-                            ("num_layers", num_layers)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(
-                    f"AttentionDecoder: `{name}` must be a positive int, got "
-                    f"{value!r}.")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(
-                f"AttentionDecoder: `dropout` must be in [0, 1), got "
-                f"{dropout!r}.")
+        check_decoder_arguments("AttentionDecoder", cell, units, vocab_size,
+                                num_layers, dropout, embedding_dim,
+                                tie_embeddings)
         if attention is None:
             attention = ContentAttention(units, "additive", name="attention")
         elif isinstance(attention, dict):
@@ -116,30 +109,21 @@ class AttentionDecoder(Decoder):
         self.coverage_loss_weight = float(coverage_loss_weight)
         self.attention_regularization = float(attention_regularization)
         self.tie_embeddings = bool(tie_embeddings)
-        if self.tie_embeddings and self.embedding_dim != units:
-            raise ValueError(
-                f"AttentionDecoder: `tie_embeddings` reuses the embedding "
-                f"matrix as the output layer, so `embedding_dim` "
-                f"({self.embedding_dim}) must equal `units` ({units}).")
         self.supports_masking = True
 
         policy = self.dtype_policy
         self.embedding = keras.layers.Embedding(
             vocab_size, self.embedding_dim, name="embedding", dtype=policy)
-        cell_class = (keras.layers.GRUCell if cell == "gru"
-                      else keras.layers.LSTMCell)
-        self.cells = [cell_class(units, name=f"{cell}_cell_{i}", dtype=policy)
-                      for i in range(num_layers)]
-        self.states_per_cell = 2 if cell == "lstm" else 1
+        self.cells, self.states_per_cell = stacked_cells(cell, units,
+                                                         num_layers, policy)
         self.bridge = keras.layers.Dense(
             units * self.states_per_cell * num_layers, activation="tanh",
             name="bridge", dtype=policy)
         self.attentional_projection = keras.layers.Dense(
             units, activation="tanh", use_bias=False,
             name="attentional_projection", dtype=policy)
-        self.output_projection = None if self.tie_embeddings else \
-            keras.layers.Dense(vocab_size, name="output_projection",
-                               dtype=policy)
+        self.output_projection = output_layer(vocab_size,
+                                              self.tie_embeddings, policy)
         self.dropout_layer = keras.layers.Dropout(dropout, dtype=policy)
 
     def build(self, inputs_shape, encoder_outputs_shape,
@@ -165,12 +149,7 @@ class AttentionDecoder(Decoder):
         if encoder_state_shape is not None:
             self.bridge.build(encoder_state_shape)
         self.attentional_projection.build((None, memory_dim + self.units))
-        if self.tie_embeddings:
-            self.output_bias = self.add_weight(
-                shape=(self.vocab_size,), initializer="zeros",
-                name="output_bias")
-        else:
-            self.output_projection.build((None, None, self.units))
+        build_output(self)
 
     def check_encoder(self, encoder):
         super().check_encoder(encoder)
@@ -223,26 +202,15 @@ class AttentionDecoder(Decoder):
     def compute_logits(self, attentional, embedded, weights, memory,
                        training=False):
         """Output scores from attentional vectors ([B, U] or [B, T, U])."""
-        attentional = self.dropout_layer(attentional, training=training)
-        if self.tie_embeddings:
-            embeddings = ops.cast(self.embedding.embeddings,
-                                  attentional.dtype)
-            return ops.matmul(attentional, ops.transpose(embeddings)) + \
-                ops.cast(self.output_bias, attentional.dtype)
-        return self.output_projection(attentional)
+        return output_logits(
+            self, self.dropout_layer(attentional, training=training))
 
     def _step(self, embedded, state, memory, training):
         x = embedded
         if self.input_feeding:
             x = ops.concatenate([x, state["attentional"]], axis=-1)
-        k = self.states_per_cell
-        new_rnn = []
-        for i, cell in enumerate(self.cells):
-            if i > 0:
-                x = self.dropout_layer(x, training=training)
-            cell_state = list(state["rnn"][i * k:(i + 1) * k])
-            x, cell_state = cell(x, cell_state, training=training)
-            new_rnn.extend(cell_state if k > 1 else [x])
+        new_rnn, x = run_cells(self.cells, self.states_per_cell, x,
+                               state["rnn"], self.dropout_layer, training)
         context, weights = self.attention(
             x, memory["values"], mask=memory["mask"],
             previous_weights=state["weights"], coverage=state["coverage"],

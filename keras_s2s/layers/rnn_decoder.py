@@ -4,8 +4,12 @@ import keras
 from keras import ops
 
 from keras_s2s.layers.decoder import Decoder
-
-CELLS = ("gru", "lstm")
+from keras_s2s.layers.recurrent_decoding import build_output
+from keras_s2s.layers.recurrent_decoding import check_decoder_arguments
+from keras_s2s.layers.recurrent_decoding import output_layer
+from keras_s2s.layers.recurrent_decoding import output_logits
+from keras_s2s.layers.recurrent_decoding import run_cells
+from keras_s2s.layers.recurrent_decoding import stacked_cells
 
 
 @keras.saving.register_keras_serializable(package="keras_s2s")
@@ -75,19 +79,9 @@ class RNNDecoder(Decoder):
                  embedding_dim=None, feed_context=True, num_layers=1,
                  dropout=0.0, tie_embeddings=False, **kwargs):
         super().__init__(**kwargs)
-        if cell not in CELLS:
-            raise ValueError(
-                f"RNNDecoder: unknown `cell` {cell!r}; valid cells are "
-                f"{', '.join(CELLS)}.")
-        for name, value in (("units", units), ("vocab_size", vocab_size),
-                            ("num_layers", num_layers)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(
-                    f"RNNDecoder: `{name}` must be a positive int, got "
-                    f"{value!r}.")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(
-                f"RNNDecoder: `dropout` must be in [0, 1), got {dropout!r}.")
+        check_decoder_arguments("RNNDecoder", cell, units, vocab_size,
+                                num_layers, dropout, embedding_dim,
+                                tie_embeddings)
         self.cell = cell
         self.units = units
         self.vocab_size = vocab_size
@@ -96,27 +90,18 @@ class RNNDecoder(Decoder):
         self.num_layers = num_layers
         self.dropout = dropout
         self.tie_embeddings = bool(tie_embeddings)
-        if self.tie_embeddings and self.embedding_dim != units:
-            raise ValueError(
-                f"RNNDecoder: `tie_embeddings` reuses the embedding matrix as "
-                f"the output layer, so `embedding_dim` "
-                f"({self.embedding_dim}) must equal `units` ({units}).")
         self.supports_masking = True
 
         policy = self.dtype_policy
         self.embedding = keras.layers.Embedding(
             vocab_size, self.embedding_dim, name="embedding", dtype=policy)
-        cell_class = (keras.layers.GRUCell if cell == "gru"
-                      else keras.layers.LSTMCell)
-        self.cells = [cell_class(units, name=f"{cell}_cell_{i}", dtype=policy)
-                      for i in range(num_layers)]
-        self.states_per_cell = 2 if cell == "lstm" else 1
+        self.cells, self.states_per_cell = stacked_cells(cell, units,
+                                                         num_layers, policy)
         self.bridge = keras.layers.Dense(
             units * self.states_per_cell * num_layers, activation="tanh",
             name="bridge", dtype=policy)
-        self.output_projection = None if self.tie_embeddings else \
-            keras.layers.Dense(vocab_size, name="output_projection",
-                               dtype=policy)
+        self.output_projection = output_layer(vocab_size,
+                                              self.tie_embeddings, policy)
         self.dropout_layer = keras.layers.Dropout(dropout, dtype=policy)
 
     def build(self, inputs_shape, encoder_outputs_shape,
@@ -141,20 +126,11 @@ class RNNDecoder(Decoder):
             cell.build((None, input_dim))
             input_dim = self.units
         self.bridge.build((None, context_dim))
-        if self.tie_embeddings:
-            self.output_bias = self.add_weight(
-                shape=(self.vocab_size,), initializer="zeros",
-                name="output_bias")
-        else:
-            self.output_projection.build((None, None, self.units))
+        build_output(self)
 
     def _logits(self, outputs, training):
-        outputs = self.dropout_layer(outputs, training=training)
-        if self.tie_embeddings:
-            embeddings = ops.cast(self.embedding.embeddings, outputs.dtype)
-            return ops.matmul(outputs, ops.transpose(embeddings)) + \
-                ops.cast(self.output_bias, outputs.dtype)
-        return self.output_projection(outputs)
+        return output_logits(
+            self, self.dropout_layer(outputs, training=training))
 
     # ----------------------------------------------------------------- search
     def prepare_memory(self, encoder_outputs, encoder_mask=None,
@@ -195,15 +171,9 @@ class RNNDecoder(Decoder):
         if self.feed_context:
             x = ops.concatenate([x, ops.cast(state["context"], x.dtype)],
                                 axis=-1)
-        k = self.states_per_cell
-        new_rnn = []
-        for i, cell in enumerate(self.cells):
-            if i > 0:
-                x = self.dropout_layer(x, training=training)
-            cell_state = list(state["rnn"][i * k:(i + 1) * k])
-            x, cell_state = cell(x, cell_state, training=training)
-            new_rnn.extend(cell_state if k > 1 else [x])
-        return tuple(new_rnn), x
+        new_rnn, x = run_cells(self.cells, self.states_per_cell, x,
+                               state["rnn"], self.dropout_layer, training)
+        return new_rnn, x
 
     # -------------------------------------------------------- teacher forcing
     def call(self, inputs, encoder_outputs, encoder_state=None,

@@ -1,0 +1,81 @@
+"""What the recurrent decoders share: argument checks, the stacked cells
+and their step, and the output layer (dense, or tied to the embedding)."""
+
+import keras
+from keras import ops
+
+CELLS = ("gru", "lstm")
+
+
+def check_decoder_arguments(owner, cell, units, vocab_size, num_layers,
+                            dropout, embedding_dim, tie_embeddings):
+    """Raises `ValueError`, naming `owner` and the argument, for a bad
+    recurrent decoder argument."""
+    if cell not in CELLS:
+        raise ValueError(f"{owner}: unknown `cell` {cell!r}; valid cells "
+                         f"are {', '.join(CELLS)}.")
+    for name, value in (("units", units), ("vocab_size", vocab_size),
+                        ("num_layers", num_layers)):
+        if not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{owner}: `{name}` must be a positive int, got "
+                             f"{value!r}.")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"{owner}: `dropout` must be in [0, 1), got "
+                         f"{dropout!r}.")
+    if tie_embeddings and (embedding_dim or units) != units:
+        raise ValueError(
+            f"{owner}: `tie_embeddings` reuses the embedding matrix as the "
+            f"output layer, so `embedding_dim` ({embedding_dim}) must equal "
+            f"`units` ({units}).")
+
+
+def stacked_cells(cell, units, num_layers, policy):
+    """`(cells, states_per_cell)`: `num_layers` GRU/LSTM cells."""
+    cell_class = (keras.layers.GRUCell if cell == "gru"
+                  else keras.layers.LSTMCell)
+    cells = [cell_class(units, name=f"{cell}_cell_{i}", dtype=policy)
+             for i in range(num_layers)]
+    return cells, 2 if cell == "lstm" else 1
+
+
+def run_cells(cells, states_per_cell, x, rnn_state, dropout_layer,
+              training):
+    """One step of the stacked cells from flat state `rnn_state`; returns
+    `(new flat state tuple, top output)`. Dropout between cells."""
+    k = states_per_cell
+    new_rnn = []
+    for i, cell in enumerate(cells):
+        if i > 0:
+            x = dropout_layer(x, training=training)
+        cell_state = list(rnn_state[i * k:(i + 1) * k])
+        x, cell_state = cell(x, cell_state, training=training)
+        new_rnn.extend(cell_state if k > 1 else [x])
+    return tuple(new_rnn), x
+
+
+def output_layer(vocab_size, tie_embeddings, policy):
+    """The output Dense, or None when the embedding matrix is reused."""
+    if tie_embeddings:
+        return None
+    return keras.layers.Dense(vocab_size, name="output_projection",
+                              dtype=policy)
+
+
+def build_output(decoder):
+    """Builds `decoder`'s output layer, or its bias when tied."""
+    if decoder.tie_embeddings:
+        decoder.output_bias = decoder.add_weight(
+            shape=(decoder.vocab_size,), initializer="zeros",
+            name="output_bias")
+    else:
+        decoder.output_projection.build((None, None, decoder.units))
+
+
+def output_logits(decoder, outputs):
+    """Scores over the vocabulary: `outputs` E^T + b when tied, else the
+    output Dense."""
+    if decoder.tie_embeddings:
+        embeddings = ops.cast(decoder.embedding.embeddings, outputs.dtype)
+        return ops.matmul(outputs, ops.transpose(embeddings)) + \
+            ops.cast(decoder.output_bias, outputs.dtype)
+    return decoder.output_projection(outputs)
