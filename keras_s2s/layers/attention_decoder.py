@@ -6,6 +6,7 @@ from keras import ops
 from keras_s2s.layers.content_attention import ContentAttention
 from keras_s2s.layers.decoder import Decoder
 from keras_s2s.layers.recurrent_decoding import build_output
+from keras_s2s.layers.recurrent_decoding import check_build_shapes
 from keras_s2s.layers.recurrent_decoding import check_decoder_arguments
 from keras_s2s.layers.recurrent_decoding import output_layer
 from keras_s2s.layers.recurrent_decoding import output_logits
@@ -128,15 +129,8 @@ class AttentionDecoder(Decoder):
 
     def build(self, inputs_shape, encoder_outputs_shape,
               encoder_state_shape=None):
-        if len(inputs_shape) != 2:
-            raise ValueError(
-                "AttentionDecoder: `inputs` must be target token ids "
-                f"[batch, tgt_len], got shape {tuple(inputs_shape)}.")
-        if len(encoder_outputs_shape) != 3:
-            raise ValueError(
-                "AttentionDecoder: `encoder_outputs` must have rank 3 "
-                f"[batch, src_len, dim], got shape "
-                f"{tuple(encoder_outputs_shape)}.")
+        check_build_shapes("AttentionDecoder", inputs_shape,
+                           encoder_outputs_shape)
         memory_dim = encoder_outputs_shape[-1]
         self.embedding.build(inputs_shape)
         input_dim = self.embedding_dim + (self.units if self.input_feeding

@@ -29,6 +29,19 @@ def check_decoder_arguments(owner, cell, units, vocab_size, num_layers,
             f"`units` ({units}).")
 
 
+def check_build_shapes(owner, inputs_shape, encoder_outputs_shape):
+    """Raises `ValueError` unless the targets are [batch, tgt_len] ids and
+    the encoder outputs [batch, src_len, dim]."""
+    if len(inputs_shape) != 2:
+        raise ValueError(
+            f"{owner}: `inputs` must be target token ids [batch, tgt_len], "
+            f"got shape {tuple(inputs_shape)}.")
+    if len(encoder_outputs_shape) != 3:
+        raise ValueError(
+            f"{owner}: `encoder_outputs` must have rank 3 [batch, src_len, "
+            f"dim], got shape {tuple(encoder_outputs_shape)}.")
+
+
 def stacked_cells(cell, units, num_layers, policy):
     """`(cells, states_per_cell)`: `num_layers` GRU/LSTM cells."""
     cell_class = (keras.layers.GRUCell if cell == "gru"

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_s2s.layers.decoder import Decoder
 from keras_s2s.layers.recurrent_decoding import build_output
+from keras_s2s.layers.recurrent_decoding import check_build_shapes
 from keras_s2s.layers.recurrent_decoding import check_decoder_arguments
 from keras_s2s.layers.recurrent_decoding import output_layer
 from keras_s2s.layers.recurrent_decoding import output_logits
@@ -106,15 +107,8 @@ class RNNDecoder(Decoder):
 
     def build(self, inputs_shape, encoder_outputs_shape,
               encoder_state_shape=None):
-        if len(inputs_shape) != 2:
-            raise ValueError(
-                "RNNDecoder: `inputs` must be target token ids "
-                f"[batch, tgt_len], got shape {tuple(inputs_shape)}.")
-        if len(encoder_outputs_shape) != 3:
-            raise ValueError(
-                "RNNDecoder: `encoder_outputs` must have rank 3 "
-                f"[batch, src_len, dim], got shape "
-                f"{tuple(encoder_outputs_shape)}.")
+        check_build_shapes("RNNDecoder", inputs_shape,
+                           encoder_outputs_shape)
         # c is the encoder's state (its own size), or the mean of its
         # outputs.
         context_dim = (encoder_state_shape[-1] if encoder_state_shape
