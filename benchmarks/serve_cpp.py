@@ -18,28 +18,21 @@ answered. Prints one JSON line like `serve_savedmodel.py`.
     python benchmarks/serve_cpp.py SAVED_MODEL SOURCE [--batch-size 32]
 """
 
-import argparse
-import json
 import os
-import statistics
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+from serve_savedmodel import arguments  # noqa: E402
 from serve_savedmodel import read_lines  # noqa: E402
+from serve_savedmodel import report  # noqa: E402
 
 from keras_s2s.export import predict_request  # noqa: E402
 from keras_s2s.export import run_serving_path  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("saved_model")
-    parser.add_argument("source")
-    parser.add_argument("--sentences", type=int, default=1000)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--latency-n", type=int, default=50)
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0]).parse_args()
     lines = read_lines(args.source, max(args.sentences, args.latency_n))
 
     def request(texts):
@@ -50,20 +43,13 @@ def main():
     requests = ([request(lines[:args.batch_size])]
                 + [request(b) for b in batches]
                 + [request([line]) for line in lines[:args.latency_n]])
-    report, results = run_serving_path(args.saved_model, requests)
+    served, results = run_serving_path(args.saved_model, requests)
     failed = [r for r in results if not isinstance(r, dict)]
-    if report.get("exit_code") or failed:
-        raise SystemExit(f"the serving path failed: {report} {failed[:1]}")
-    run_ms = report["run_ms"]
-    batched = sum(run_ms[1:1 + len(batches)]) / 1000
-    times = sorted(run_ms[1 + len(batches):])
-    print(json.dumps({
-        "sentences_per_s": args.sentences / batched,
-        "latency_median_ms": statistics.median(times) if times else None,
-        "latency_p90_ms": times[int(0.9 * len(times)) - 1] if times else None,
-        "peak_mb": report["peak_rss_mb"],
-    }))
-
+    if served.get("exit_code") or failed:
+        raise SystemExit(f"the serving path failed: {served} {failed[:1]}")
+    run_ms = served["run_ms"]
+    report(args.sentences, sum(run_ms[1:1 + len(batches)]) / 1000,
+           run_ms[1 + len(batches):], served["peak_rss_mb"])
 
 if __name__ == "__main__":
     main()

@@ -33,13 +33,30 @@ def read_lines(path, n):
         return [line.rstrip("\n") for line, _ in zip(f, range(n))]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description):
+    """The options both serving benchmarks take (this and serve_cpp.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("saved_model")
     parser.add_argument("source")
     parser.add_argument("--sentences", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--latency-n", type=int, default=50)
+    return parser
+
+
+def report(sentences, batched_seconds, latencies_ms, peak_mb):
+    """Prints the JSON line both serving benchmarks print."""
+    times = sorted(latencies_ms)
+    print(json.dumps({
+        "sentences_per_s": sentences / batched_seconds,
+        "latency_median_ms": statistics.median(times) if times else None,
+        "latency_p90_ms": times[int(0.9 * len(times)) - 1] if times else None,
+        "peak_mb": peak_mb,
+    }))
+
+
+def main():
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--output", default=None,
                         help="write the batched outputs here, one per line")
     args = parser.parse_args()
@@ -57,16 +74,11 @@ def main():
         start = time.perf_counter()
         serve(inputs=tf.constant([line]))["outputs"].numpy()
         times.append((time.perf_counter() - start) * 1000)
-    times.sort()
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write("\n".join(outputs) + "\n")
-    print(json.dumps({
-        "sentences_per_s": args.sentences / batched,
-        "latency_median_ms": statistics.median(times) if times else None,
-        "latency_p90_ms": times[int(0.9 * len(times)) - 1] if times else None,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    report(args.sentences, batched, times,
+           resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def _save_model(net, path):
 
 def _bucket_boundaries(max_length):
     """Length buckets (of the longer of source and target): two pieces wide
-    up to 24, where sentences are (Multi30k: 96% of the padded target
+    up to 24, where sentences are (Multi30k: 94% of the padded target
     positions real at batch 64, against 64% with the coarser source-length
     buckets used before: `benchmarks/bucketing.py`), coarser up to
     `max_length` for documents and dialogues

@@ -608,7 +608,7 @@ int main(int argc, char** argv) {
   }
   // Each one-by-one request's Session::Run with its binding (ms), and the
   // process's peak resident memory: what a benchmark of the serving path
-  // reads (benchmarks/serve_savedmodel.py --cpp).
+  // reads (benchmarks/serve_cpp.py).
   std::cout << "], \"run_ms\": [";
   for (size_t i = 0; i < run_ms.size(); ++i) {
     std::cout << (i ? ", " : "") << run_ms[i];
