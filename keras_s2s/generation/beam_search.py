@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from keras import ops
 
+from keras_s2s.generation.blocked_top_k import top_k_with_logsumexp
 from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
 
 NEG_INF = -1e9
@@ -249,8 +250,9 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         else:
             kk = ops.minimum(k, vocab)
         first_column = ops.arange(kk) == 0
-        beam_logits, beam_tokens = ops.top_k(logits, kk)
-        step_lp = beam_logits - ops.logsumexp(logits, axis=-1)[:, None]
+        beam_logits, beam_tokens, normalizer = top_k_with_logsumexp(
+            logits, kk)
+        step_lp = beam_logits - normalizer[:, None]
         step_lp = ops.reshape(step_lp, (rows, k, kk))
         beam_tokens = ops.reshape(ops.cast(beam_tokens, "int32"),
                                   (rows, k, kk))
@@ -280,41 +282,40 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                                           NEG_INF), cand)
         top_scores, top_index = ops.top_k(
             ops.reshape(cand, (rows, k * kk)), k)
-        parent = top_index // kk
-        token = ops.take_along_axis(
-            ops.reshape(beam_tokens, (rows, k * kk)), top_index, axis=1)
+        # Gathers index the flattened [A*K(*KK)] axis: `take_along_axis`
+        # costs several times the ops (and transposes).
+        rows_k = ops.arange(rows, dtype="int32")[:, None] * k
+        flat_parent = top_index // kk + rows_k
+        flat_choice = top_index + rows_k * kk
 
         def pick(x):
-            return ops.take_along_axis(x, parent, axis=1)
+            return _gather_beams(x, flat_parent)
 
+        token = _gather_beams(beam_tokens, flat_choice, kk)
         was_finished = pick(beam.finished)
         lengths = pick(new_len)
         here = ops.cast(ops.equal(positions, beam.step), "int32")[None, None]
-        tokens = ops.take_along_axis(beam.tokens, parent[..., None], axis=1)
-        tokens = tokens + here * token[..., None]
+        tokens = pick(beam.tokens) + here * token[..., None]
         coverage = beam.coverage
         if track_alignment:
-            coverage = ops.take_along_axis(new_cov, parent[..., None], axis=1)
+            coverage = pick(new_cov)
         alignments = beam.alignments
         if return_alignments:
-            alignments = ops.take_along_axis(alignments,
-                                             parent[..., None, None], axis=1)
-            chosen = ops.take_along_axis(weights, parent[..., None], axis=1)
+            alignments = pick(alignments)
+            chosen = pick(weights)
             chosen = chosen * ops.cast(
                 ops.logical_not(was_finished), "float32")[..., None]
             alignments = alignments + (ops.cast(here, "float32")[..., None]
                                        * chosen[:, :, None, :])
         finished = ops.logical_or(was_finished, ops.equal(token, end_id))
         finished = ops.logical_or(finished, lengths >= beam.caps)
-        log_probs = ops.take_along_axis(ops.reshape(total, (rows, k * kk)),
-                                        top_index, axis=1)
-        offsets = ops.arange(rows, dtype="int32")[:, None] * k
+        log_probs = _gather_beams(total, flat_choice, kk)
         per_entry = dict(entries=beam.entries, caps=beam.caps,
                          source_mask=beam.source_mask, ids=token,
                          tokens=tokens, lengths=lengths, finished=finished,
                          scores=top_scores, log_probs=log_probs,
                          coverage=coverage, alignments=alignments,
-                         flat_parent=parent + offsets)
+                         flat_parent=flat_parent)
         memory, results = beam.memory, beam.results
         if compact:
             done = ops.all(finished, axis=1)
@@ -368,6 +369,15 @@ def _flat_rows(rows, k):
     """Rows of a [A*K, ...] tensor that belong to entries `rows` of [A]."""
     return ops.reshape(rows[:, None] * k + ops.arange(k, dtype="int32")[None],
                        (-1,))
+
+
+def _gather_beams(x, flat_index, inner=None):
+    """Entries of x [A, K, ...] (or [A, K, inner, ...] with `inner`) at
+    `flat_index` [A, N] into its flattened leading axes: [A, N, ...]."""
+    shape = ops.shape(x)
+    lead = 3 if inner is not None else 2
+    flat = ops.reshape(x, (-1,) + tuple(shape[lead:]))
+    return ops.take(flat, flat_index, axis=0)
 
 
 def _take(tree, flat_index):
