@@ -10,7 +10,7 @@ PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
 def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
                         character_coverage=0.9995, max_sentences=None,
-                        progress=True, seed=0):
+                        progress=True, seed=0, user_defined_symbols=()):
     """Trains a SentencePiece model in memory and returns its proto bytes.
 
     Texts are normalised with `normalize_text` first, so training sees what
@@ -30,6 +30,10 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
         progress: bool. Print one line saying what is trained, from how
             many texts, and how long it took.
         seed: int. Seed for the sampling of `max_sentences`.
+        user_defined_symbols: strings that are always one piece wherever
+            they occur (e.g. DialogSum's speaker tags `#Person1#`), so the
+            model reads and writes them whole. They take ids after the 4
+            specials.
 
     Returns:
         bytes: the serialized model, for `SentencePieceTokenizer(proto=...)`.
@@ -42,6 +46,13 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
         raise ValueError(f"train_sentencepiece: `vocab_size` must be at least "
                          f"260 (256 byte pieces and 4 specials), got "
                          f"{vocab_size}.")
+    symbols = list(user_defined_symbols)
+    for symbol in symbols:
+        if not isinstance(symbol, str) or not symbol or \
+                any(c.isspace() for c in symbol):
+            raise ValueError(f"train_sentencepiece: a user-defined symbol "
+                             f"must be a non-empty string without spaces, "
+                             f"got {symbol!r}.")
     texts = list(texts)
     if max_sentences and len(texts) > max_sentences:
         keep = np.random.default_rng(seed).choice(len(texts), max_sentences,
@@ -60,7 +71,7 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
     buffer = io.BytesIO()
     try:
         _train(spm, normalized, buffer, vocab_size, model_type,
-               character_coverage)
+               character_coverage, symbols)
     except RuntimeError as error:
         if progress:
             print(" failed")
@@ -78,7 +89,7 @@ def train_sentencepiece(texts, vocab_size=8000, model_type="unigram",
 
 
 def _train(spm, normalized, buffer, vocab_size, model_type,
-           character_coverage):
+           character_coverage, symbols):
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(normalized), model_writer=buffer,
         vocab_size=vocab_size, model_type=model_type,
@@ -87,4 +98,4 @@ def _train(spm, normalized, buffer, vocab_size, model_type,
         pad_id=PAD_ID, unk_id=UNK_ID, bos_id=BOS_ID, eos_id=EOS_ID,
         pad_piece="<pad>", unk_piece="<unk>", bos_piece="<s>",
         eos_piece="</s>", hard_vocab_limit=False, num_threads=2,
-        minloglevel=2)
+        minloglevel=2, user_defined_symbols=symbols)

@@ -22,11 +22,11 @@ MONITOR = {"bleu": "val_bleu", "rouge": "val_rouge1", "caption": "val_CIDEr-D"}
 
 
 def _tokenizers(contract, subword_model, train, out_dir, vocab_size,
-                model_tokenizers):
+                model_tokenizers, symbols=()):
     """Reuses the run's (or the starting model's) vocabularies, else trains
     them on the training data as the model's contract asks (one shared
-    vocabulary, or one per side; none for non-text sources) and keeps them
-    in `<out_dir>/vocab`."""
+    vocabulary, or one per side; none for non-text sources), with
+    `symbols` kept whole, and keeps them in `<out_dir>/vocab`."""
     from keras_s2s.text import SentencePieceTokenizer
     from keras_s2s.text import train_sentencepiece
 
@@ -45,14 +45,17 @@ def _tokenizers(contract, subword_model, train, out_dir, vocab_size,
     sources, targets = train
     if contract.shared_vocabulary:
         proto = train_sentencepiece(list(sources) + list(targets), vocab_size,
-                                    model_type=subword_model)
+                                    model_type=subword_model,
+                                    user_defined_symbols=symbols)
         src_tok = tgt_tok = SentencePieceTokenizer(proto)
     else:
         tgt_tok = SentencePieceTokenizer(train_sentencepiece(
-            targets, vocab_size, model_type=subword_model))
+            targets, vocab_size, model_type=subword_model,
+            user_defined_symbols=symbols))
         if contract.source == "text":
             src_tok = SentencePieceTokenizer(train_sentencepiece(
-                sources, vocab_size, model_type=subword_model))
+                sources, vocab_size, model_type=subword_model,
+                user_defined_symbols=symbols))
     for side, tok in (("source", src_tok), ("target", tgt_tok)):
         if tok is not None:
             with open(paths[side], "wb") as f:
@@ -165,7 +168,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
     with dist.scope():  # a saved model to fine-tune is loaded once
         saved = _load_saved(model, data_source, data, overrides)
     if saved is not None:
-        contract, subword_model = saved.contract, "unigram"
+        contract, subword_model, symbols = saved.contract, "unigram", ()
     else:
         overrides = dict(overrides or {})
         contract = zoo.contract(model, **overrides)
@@ -173,10 +176,11 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
             overrides.setdefault("image_size", image_size)
         _check_source(f"Model {model!r}", contract, data_source, data)
         subword_model = zoo.preset(model).subword_model
+        symbols = zoo.preset(model).user_defined_symbols
     src_tok, tgt_tok = _tokenizers(
         contract, subword_model, train_pairs, out_dir, vocab_size,
         (saved.source_tokenizer, saved.target_tokenizer) if saved
-        else (None, None))
+        else (None, None), symbols)
     with dist.scope():
         if saved is None:
             saved = zoo.load(model, pretrained=False,

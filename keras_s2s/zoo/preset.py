@@ -34,6 +34,8 @@ class Preset:
             them.
         subword_model: `"unigram"` or `"bpe"`: the SentencePiece model
             type `keras-s2s train` trains vocabularies with.
+        user_defined_symbols: tuple of str. Pieces those vocabularies keep
+            whole (speaker tags such as `#Person1#`).
 
     Raises:
         ValueError: an unknown task, subword model or layer class, or a
@@ -49,6 +51,7 @@ class Preset:
     vocab: dict = None
     metrics: dict = dataclasses.field(default_factory=dict)
     subword_model: str = "unigram"
+    user_defined_symbols: tuple = ()
 
     def __post_init__(self):
         from keras_s2s import layers
@@ -56,6 +59,8 @@ class Preset:
         if self.task not in TASKS:
             raise ValueError(f"Preset: unknown task {self.task!r}; valid "
                              f"tasks are {', '.join(TASKS)}.")
+        object.__setattr__(self, "user_defined_symbols",
+                           tuple(self.user_defined_symbols))
         if self.subword_model not in SUBWORD_MODELS:
             raise ValueError(f"Preset: unknown subword_model "
                              f"{self.subword_model!r}; valid ones are "

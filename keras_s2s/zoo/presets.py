@@ -22,6 +22,9 @@ _SUMM_ENCODER = {"class_name": "RNNEncoder", "cell": "lstm", "units": 256,
                  "dropout": 0.2}
 _SUMM_GENERATION = {"method": "beam", "beam_size": 4, "alpha": 1.0,
                     "max_length": 80, "no_repeat_ngram_size": 3}
+# DialogSum names its speakers #Person1#, #Person2#, ... (up to #Person7# in
+# train): whole pieces, so the summarizers read and write them as one symbol.
+_SPEAKER_TAGS = tuple(f"#Person{i}#" for i in range(1, 10))
 _CAPTION_ENCODER = {"class_name": "ImageEncoder", "units": 256,
                     "backbone": "small_cnn", "filters": [32, 64, 128],
                     "dropout": 0.1}
@@ -170,6 +173,7 @@ PRESETS = {
                        "(copying from the source) with additive attention, "
                        "coverage and the coverage loss.",
         "paper": "See et al. 2017",
+        "user_defined_symbols": _SPEAKER_TAGS,
         "parameters": 5_691_889,
         "config": {
             "encoder": _SUMM_ENCODER,
@@ -219,6 +223,7 @@ PRESETS = {
         "description": "BiGRU encoder, GRU decoder with additive attention; "
                        "repeated trigrams are blocked in search by default.",
         "paper": "Bahdanau et al. 2015; Paulus et al. 2018 (n-gram blocking)",
+        "user_defined_symbols": _SPEAKER_TAGS,
         "parameters": 5_715_008,
         "config": {
             "encoder": {**_SUMM_ENCODER, "cell": "gru"},

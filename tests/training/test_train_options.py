@@ -139,3 +139,22 @@ def test_fine_tuning_a_shipped_model_keeps_its_vocabularies(tmp_path):
         np.testing.assert_array_equal(a, b)
     assert tuned.generate(["Two dogs play in the snow."],
                           method="greedy")[0].startswith("Zwei Hunde")
+
+
+def test_new_vocabularies_keep_the_presets_symbols_whole(tmp_path):
+    from keras_s2s import zoo
+    from keras_s2s.training.trainer import _tokenizers
+
+    symbols = zoo.preset("bigru_attn_summ").user_defined_symbols
+    assert "#Person1#" in symbols and "#Person7#" in symbols
+    dialogues = [f"#Person1#: the {c} dog. #Person2#: it is #Person1#'s."
+                 for c in ["brown", "black", "white"] * 40]
+    summaries = [f"#Person1# has a {c} dog." for c in ["brown", "black",
+                                                       "white"] * 40]
+    source, target = _tokenizers(zoo.contract("bigru_attn_summ"), "unigram",
+                                 (dialogues, summaries), str(tmp_path), 300,
+                                 (None, None), symbols)
+    assert source is target  # one shared vocabulary
+    ids = [int(i) for i in target.tokenize(["#Person2# asks #Person1#."])[0]]
+    pieces = [p.decode() for p in target.id_to_piece(ids).numpy()]
+    assert "#Person2#" in pieces and "#Person1#" in pieces, pieces

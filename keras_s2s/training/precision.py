@@ -1,0 +1,56 @@
+"""Which floating-point policy training uses: `--precision auto|float32|bfloat16`."""
+
+PRECISIONS = ("auto", "float32", "bfloat16")
+# CPU flags (Linux /proc/cpuinfo) of bfloat16 matrix instructions: Intel AMX
+# and AVX512-BF16 (Intel Cooper Lake and later, AMD Zen 4 and later).
+BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def bf16_units(cpuinfo="/proc/cpuinfo"):
+    """The bfloat16 matrix units training would run on, as a list of names
+    (empty when there are none).
+
+    With GPUs, those of compute capability 8.0 or more (Ampere and later);
+    else the CPU's `BF16_CPU_FLAGS`, read from `cpuinfo` (none where that
+    file does not exist: fp32 is kept where we cannot tell).
+    """
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        found = []
+        for gpu in gpus:
+            details = tf.config.experimental.get_device_details(gpu)
+            capability = details.get("compute_capability")
+            if capability and tuple(capability) >= (8, 0):
+                found.append(f"{gpu.name} (compute capability "
+                             f"{capability[0]}.{capability[1]})")
+        return found
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return []
+    return [flag for flag in BF16_CPU_FLAGS if flag in flags]
+
+
+def training_policy(precision="auto", cpuinfo="/proc/cpuinfo"):
+    """The Keras dtype policy for `precision`.
+
+    `"float32"`: float32 everywhere. `"bfloat16"`: `"mixed_bfloat16"`
+    (bfloat16 matrix products and activations, float32 weights, optimizer
+    state and loss). `"auto"`: bfloat16 where `bf16_units()` finds hardware
+    for it, float32 elsewhere (bfloat16 without such units is slower).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"Unknown precision {precision!r}; valid "
+                         f"precisions are {', '.join(PRECISIONS)}.")
+    if precision == "auto":
+        precision = "bfloat16" if bf16_units(cpuinfo) else "float32"
+    return "mixed_bfloat16" if precision == "bfloat16" else "float32"
+
+
+def auto_policy():
+    """What `--precision auto` picks on this machine."""
+    return training_policy("auto")
