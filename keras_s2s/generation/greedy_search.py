@@ -65,7 +65,12 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
         next_ids = ops.cast(select_fn(logits, t, loop["entries"]), "int32")
         next_ids = ops.where(finished, pad_id, next_ids)
         # log p(chosen) = logit - logsumexp: no full log-softmax per step.
-        chosen = (ops.take_along_axis(logits, next_ids[:, None], axis=1)[:, 0]
+        # The logit is gathered from the flattened scores (take_along_axis
+        # would transpose all [rows, V] of them).
+        vocab = ops.shape(logits)[1]
+        rows = ops.arange(ops.shape(logits)[0], dtype="int32")
+        chosen = (ops.take(ops.reshape(logits, (-1,)),
+                           rows * vocab + next_ids, axis=0)
                   - ops.logsumexp(logits, axis=-1))
         live = ops.logical_not(finished)
         here = ops.cast(ops.equal(positions, t), "int32")[None, :]
