@@ -111,7 +111,8 @@ def _train(args):
           warmup_steps=args.warmup_steps,
           label_smoothing=args.label_smoothing, clipnorm=args.clipnorm,
           checkpoint_every=args.checkpoint_every, strategy=args.strategy,
-          mixed_precision=args.mixed_precision, vocab_size=args.vocab_size,
+          mixed_precision=args.mixed_precision, precision=args.precision,
+          vocab_size=args.vocab_size,
           max_length=args.max_length, max_examples=args.max_examples,
           val_examples=args.val_examples,
           patience=args.patience, freeze_encoder=args.freeze_encoder,
@@ -363,8 +364,13 @@ def build_parser():
                        choices=["default", "mirrored", "multi_worker", "tpu"],
                        help="tf.distribute strategy (multi_worker trains with "
                        "a custom loop, see the README)")
+    train.add_argument("--precision", default="float32",
+                       choices=["auto", "float32", "bfloat16"],
+                       help="bfloat16: bfloat16 compute, float32 weights "
+                       "(mixed_bfloat16); auto: bfloat16 where the CPU or "
+                       "GPU has bfloat16 units (default float32)")
     train.add_argument("--mixed-precision", action="store_true",
-                       help="bfloat16 compute, float32 weights")
+                       help="the same as --precision bfloat16")
     train.add_argument("--vocab-size", type=_positive, default=8000)
     train.add_argument("--max-length", type=_positive, default=100)
     train.add_argument("--max-examples", type=_positive, default=None)

@@ -11,6 +11,7 @@ from keras_s2s.training.evaluator import RUN_FILE
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.multi_worker_loop import wait_for_all_workers
+from keras_s2s.training.precision import training_policy
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
 from keras_s2s.training.resumable_checkpoint import ensure_free_space
 from keras_s2s.training.resumable_checkpoint import state_bytes
@@ -93,7 +94,8 @@ def _load_saved(model, data_source, data, overrides=None):
 def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
           epochs=10, batch_size=64, learning_rate=1e-3, warmup_steps=0,
           label_smoothing=0.1, clipnorm=1.0, checkpoint_every=200,
-          strategy="default", mixed_precision=False, vocab_size=8000,
+          strategy="default", mixed_precision=False, precision="float32",
+          vocab_size=8000,
           max_length=100, max_examples=None, patience=None,
           freeze_encoder=False, overrides=None, val_examples=200,
           image_size=64, seed=0, verbose=1):
@@ -103,7 +105,11 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
     Writes `<out_dir>/model.keras` (the final model, tokenizers inside),
     `vocab/`, `checkpoints/`, TensorBoard `logs/`, `history.json` and
     `run.json` (the data, seed and image size, which `evaluate` reuses to
-    hold out the same examples).
+    hold out the same examples, and the dtype policy trained with).
+    `precision` is `"float32"`, `"bfloat16"` (Keras' `mixed_bfloat16`) or
+    `"auto"` (bfloat16 where the machine has bfloat16 matrix units, see
+    `keras_s2s.training.precision`); `mixed_precision=True` means
+    `"bfloat16"`.
     Returns `(model, history)`.
     """
     settings = dict(locals())
@@ -144,22 +150,23 @@ def _bucket_boundaries(max_length):
 
 def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
            warmup_steps, label_smoothing, clipnorm, checkpoint_every,
-           strategy, mixed_precision, vocab_size, max_length, max_examples,
+           strategy, mixed_precision, precision, vocab_size, max_length,
+           max_examples,
            patience, freeze_encoder, overrides, val_examples, image_size,
            seed, verbose):
     from keras_s2s import zoo
     from keras_s2s.datasets import make_seq2seq_dataset
     from keras_s2s.metrics import GenerationMetricsCallback
 
+    policy = training_policy("bfloat16" if mixed_precision else precision)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, RUN_FILE), "w") as f:
         json.dump({"model": model, "data": data, "seed": seed,
-                   "image_size": image_size}, f, indent=1)
+                   "image_size": image_size, "policy": policy}, f, indent=1)
     # Multi-worker collectives must be set up before any other TF op runs.
     dist = make_strategy(strategy)
     keras.utils.set_random_seed(seed)
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    keras.mixed_precision.set_global_policy(policy)
     spec = DataSpec.parse(data)
     train_pairs, val_pairs = spec.load(image_size, seed)
     if max_examples:
@@ -209,7 +216,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
         print(f"{spec.task}: {report['kept']:,} training pairs kept of "
               f"{report['examples']:,} ({report['dropped_too_long']} too "
               f"long, {report['dropped_empty']} empty); "
-              f"{net.count_params():,} parameters")
+              f"{net.count_params():,} parameters; {policy}")
     steps = max(1, report["kept"] // batch_size)
     if strategy == "multi_worker":
         return _train_multi_worker(net, stream, val_ds, steps, epochs, dist,

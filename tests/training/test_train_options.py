@@ -1,5 +1,5 @@
 """`keras-s2s train` options: --freeze-encoder, --patience,
---mixed-precision, and `keras-s2s zoo pack` on a trained run."""
+--precision bfloat16, and `keras-s2s zoo pack` on a trained run."""
 
 import json
 
@@ -69,8 +69,11 @@ def test_patience_stops_when_the_metric_stops_improving(tmp_path):
 
 @requires_multi30k
 def test_mixed_precision_computes_in_bfloat16_and_restores_policy(tmp_path):
-    assert main(train_args(tmp_path / "r", extra=["--mixed-precision"])) == 0
+    assert main(train_args(tmp_path / "r",
+                           extra=["--precision", "bfloat16"])) == 0
     assert keras.mixed_precision.global_policy().name == "float32"
+    run = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert run["policy"] == "mixed_bfloat16"
     model = load(tmp_path / "r" / "model.keras")
     assert model.decoder.compute_dtype == "bfloat16"
     assert all(w.dtype == "float32" for w in model.weights)  # fp32 master

@@ -1,0 +1,44 @@
+import pytest
+import tensorflow as tf
+
+from keras_s2s.training.precision import bf16_units
+from keras_s2s.training.precision import training_policy
+
+NO_GPU = not tf.config.list_physical_devices("GPU")
+needs_cpu_only = pytest.mark.skipif(not NO_GPU, reason="GPUs decide there")
+
+
+def cpuinfo(tmp_path, flags):
+    path = tmp_path / "cpuinfo"
+    path.write_text("processor\t: 0\nmodel name\t: Some CPU\n"
+                    f"flags\t\t: fpu sse2 avx2 {flags}\n\nprocessor\t: 1\n")
+    return str(path)
+
+
+@needs_cpu_only
+@pytest.mark.parametrize("flags, units", [
+    ("avx512f amx_tile amx_bf16 avx512_bf16", ["amx_bf16", "avx512_bf16"]),
+    ("avx512f avx512_bf16", ["avx512_bf16"]),
+    ("avx512f avx512_vnni", []),
+])
+def test_bf16_units_read_from_the_cpu_flags(tmp_path, flags, units):
+    assert bf16_units(cpuinfo(tmp_path, flags)) == units
+    expected = "mixed_bfloat16" if units else "float32"
+    assert training_policy("auto", cpuinfo(tmp_path, flags)) == expected
+
+
+@needs_cpu_only
+def test_auto_keeps_float32_where_it_cannot_tell(tmp_path):
+    missing = str(tmp_path / "no-such-file")
+    assert bf16_units(missing) == []
+    assert training_policy("auto", missing) == "float32"
+
+
+def test_explicit_precisions_and_a_bad_one(tmp_path):
+    flags = cpuinfo(tmp_path, "amx_bf16")
+    assert training_policy("float32", flags) == "float32"
+    assert training_policy("bfloat16", cpuinfo(tmp_path, "")) == \
+        "mixed_bfloat16"
+    with pytest.raises(ValueError, match="valid precisions are auto, "
+                                         "float32, bfloat16"):
+        training_policy("fp16", flags)
