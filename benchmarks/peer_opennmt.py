@@ -167,14 +167,15 @@ def latency_peer(venv, work, checkpoint, n):
     return float(m.group(1)), float(m.group(2))
 
 
-def export_ours(work, search):
+def export_ours(work, search, precision):
     """A fresh export every run (one left by an older keras-s2s would be
     measured otherwise)."""
     out = work / f"ours-{search}"
     shutil.rmtree(out, ignore_errors=True)
-    log(f"keras-s2s export --search {search}")
+    log(f"keras-s2s export --search {search} --output-precision {precision}")
     run([BIN / "keras-s2s", "export", "bilstm_attn_mt", "--out", out,
-         "--version", 1, "--search", search])
+         "--version", 1, "--search", search, "--output-precision",
+         precision])
     return out / "1"
 
 
@@ -230,6 +231,10 @@ def main():
     parser.add_argument("--skip-train", action="store_true",
                         help="decode only (the peer still trains once, for "
                         "a checkpoint)")
+    parser.add_argument("--output-precision", default="auto",
+                        choices=("float32", "bfloat16", "auto"),
+                        help="keras-s2s export --output-precision (auto: "
+                        "bfloat16 where this CPU has bfloat16 units)")
     args = parser.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -252,10 +257,11 @@ def main():
     peer_median, peer_p90 = latency_peer(venv, work, checkpoint,
                                          args.latency_n)
     log("decoding: keras-s2s")
-    beam_export = export_ours(work, "beam")
+    beam_export = export_ours(work, "beam", args.output_precision)
     beam = decode_ours(work, beam_export, args.sentences, args.latency_n)
-    greedy = decode_ours(work, export_ours(work, "greedy"), args.sentences,
-                         0)
+    greedy = decode_ours(work, export_ours(work, "greedy",
+                                           args.output_precision),
+                         args.sentences, 0)
     cpp = decode_ours_cpp(work, beam_export, args.sentences, args.latency_n)
     rows += [
         ("beam 5, batch 32 (sent/s)", peer_beam, beam["sentences_per_s"],
@@ -284,7 +290,8 @@ def main():
           f"{' '.join(flags) or 'none'}")
     print(f"Multi30k test_2016_flickr, first {args.sentences} sentences; "
           "OpenNMT-py 3.5.1 (torch 2.13 CPU) vs keras-s2s bilstm_attn_mt "
-          "through its SavedModel\n")
+          "through its SavedModel (export --output-precision "
+          f"{args.output_precision})\n")
     print("| measure | OpenNMT-py | keras-s2s | ratio (>1: ours better) |")
     print("| --- | ---: | ---: | ---: |")
     for name, peer, ours, ratio in rows:

@@ -55,3 +55,12 @@ class Decoder(keras.layers.Layer):
 
     def step(self, token_ids, state, memory, training=False):
         raise NotImplementedError
+
+    def output_precision(self, precision):
+        """A context in which `step` computes the output layer's matrix
+        product in `precision` (`"float32"` or `"bfloat16"`), its kernel
+        cast once when the context opens: open it around a search loop
+        (`Seq2Seq.search(..., output_precision=...)`)."""
+        from keras_s2s.layers.recurrent_decoding import output_precision
+
+        return output_precision(self, precision)

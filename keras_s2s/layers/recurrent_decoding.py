@@ -1,8 +1,12 @@
 """What the recurrent decoders share: argument checks, the stacked cells
 and their step, and the output layer (dense, or tied to the embedding)."""
 
+import contextlib
+
 import keras
 from keras import ops
+
+OUTPUT_PRECISIONS = ("float32", "bfloat16")
 
 CELLS = ("gru", "lstm")
 
@@ -84,9 +88,39 @@ def build_output(decoder):
         decoder.output_projection.build((None, None, decoder.units))
 
 
+@contextlib.contextmanager
+def output_precision(decoder, precision):
+    """While open, `output_logits` multiplies in `precision`: the output
+    kernel (or the tied embedding matrix) is cast once here, outside any
+    search loop, and each step casts only its activations. The scores come
+    back in the activations' dtype, the bias added in it."""
+    if precision not in OUTPUT_PRECISIONS:
+        raise ValueError(f"Unknown output precision {precision!r}; valid "
+                         f"ones are {', '.join(OUTPUT_PRECISIONS)}.")
+    if precision == "float32":
+        yield
+        return
+    if decoder.tie_embeddings:
+        kernel = ops.transpose(decoder.embedding.embeddings)
+    else:
+        kernel = decoder.output_projection.kernel
+    # Not a tracked attribute: a tensor of the search's own graph.
+    object.__setattr__(decoder, "_search_kernel", ops.cast(kernel, precision))
+    try:
+        yield
+    finally:
+        object.__setattr__(decoder, "_search_kernel", None)
+
+
 def output_logits(decoder, outputs):
     """Scores over the vocabulary: `outputs` E^T + b when tied, else the
-    output Dense."""
+    output Dense (in lower precision inside `output_precision`)."""
+    kernel = getattr(decoder, "_search_kernel", None)
+    if kernel is not None:
+        bias = (decoder.output_bias if decoder.tie_embeddings
+                else decoder.output_projection.bias)
+        scores = ops.matmul(ops.cast(outputs, kernel.dtype), kernel)
+        return ops.cast(scores, outputs.dtype) + ops.cast(bias, outputs.dtype)
     if decoder.tie_embeddings:
         embeddings = ops.cast(decoder.embedding.embeddings, outputs.dtype)
         return ops.matmul(outputs, ops.transpose(embeddings)) + \

@@ -1,0 +1,85 @@
+"""`Seq2Seq.search(..., output_precision="bfloat16")`: the output layer's
+matrix product in bfloat16, its kernel cast once outside the search loop,
+in Python and on TF Serving's C++ path."""
+
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_s2s.export import export_saved_model
+from keras_s2s.export import predict_request
+from keras_s2s.export import run_serving_path
+from keras_s2s.layers import AttentionDecoder
+from keras_s2s.layers import ContentAttention
+from keras_s2s.layers import RNNEncoder
+from keras_s2s.models import Seq2Seq
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1]
+                       / "export"))
+from serving_fixtures import build  # noqa: E402
+from serving_fixtures import make_tokenizers  # noqa: E402
+
+SOURCE = np.array([[5, 9, 7, 4, 0], [6, 6, 8, 0, 0]], "int32")
+
+
+def tiny(tie=False, seed=0):
+    keras.utils.set_random_seed(seed)
+    model = Seq2Seq(
+        RNNEncoder("gru", 8, bidirectional=True, vocab_size=40),
+        AttentionDecoder("lstm", 16, ContentAttention(8, "additive"),
+                         vocab_size=40, tie_embeddings=tie),
+        start_id=2, end_id=3)
+    model({"source": SOURCE, "target_in": SOURCE})
+    return model
+
+
+@pytest.mark.parametrize("tie", [False, True])
+def test_bfloat16_output_is_close_to_float32(tie):
+    model = tiny(tie)
+    full = model.search(SOURCE, method="beam", beam_size=3, max_length=6)
+    low = model.search(SOURCE, method="beam", beam_size=3, max_length=6,
+                       output_precision="bfloat16")
+    # bfloat16 keeps 8 bits of mantissa: scores agree to about 1%.
+    np.testing.assert_allclose(np.asarray(low["log_probs"]),
+                               np.asarray(full["log_probs"]), rtol=0.03,
+                               atol=0.03)
+    assert np.asarray(low["log_probs"]).dtype == np.float32
+
+
+def test_the_kernel_is_cast_outside_the_loop_and_multiplied_inside():
+    model = tiny()
+    fn = tf.function(lambda x: model.search(
+        x, method="greedy", max_length=6, output_precision="bfloat16"))
+    graph = fn.get_concrete_function(
+        tf.TensorSpec([None, None], tf.int32)).graph
+    kernel_shape = tuple(model.decoder.output_projection.kernel.shape)
+    outer_casts = [op for op in graph.get_operations() if op.type == "Cast"
+                   and op.get_attr("DstT") == tf.bfloat16
+                   and tuple(op.outputs[0].shape) == kernel_shape]
+    assert len(outer_casts) == 1
+    library = graph.as_graph_def().library.function
+    loop_matmuls = [node for f in library for node in f.node_def
+                    if node.op in ("MatMul", "BatchMatMulV2")
+                    and node.attr["T"].type == tf.bfloat16.as_datatype_enum]
+    assert loop_matmuls, "no bfloat16 product in the loop"
+
+
+def test_an_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="valid ones are float32, bfloat16"):
+        tiny().search(SOURCE, method="greedy", output_precision="float16")
+
+
+def test_export_serves_it_on_the_cpp_path(tmp_path):
+    model = build("bilstm_attn_mt", make_tokenizers())
+    model.generation_config["output_precision"] = "bfloat16"
+    texts = ["A red circle is left of a blue square.", "Two green triangles."]
+    expected = model.search(tf.constant(texts))
+    path = export_saved_model(model, str(tmp_path / "m"))
+    report, [answer] = run_serving_path(
+        path, [predict_request({"inputs": np.array(texts, object)})])
+    assert report["exit_code"] == 0, report
+    assert [s.decode() for s in answer["outputs"]] == [
+        s.decode() for s in np.asarray(expected["text"])[:, 0]]
