@@ -91,17 +91,28 @@ def run(key, edges, data, tokenizers, args):
             "tok_s": tokens_per_batch / step, "val_loss": val_loss}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=200)
+def training_arguments(description, steps):
+    """The options both training benchmarks take (this and precision.py)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--steps", type=int, default=steps)
     parser.add_argument("--warmup", type=int, default=5,
                         help="first steps left out of the timing")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    shipped = zoo.load("bilstm_attn_mt")  # its vocabularies, for both runs
-    tokenizers = shipped.source_tokenizer, shipped.target_tokenizer
-    data = load_multi30k("train"), load_multi30k("val")
+    return parser
+
+
+def shipped_data():
+    """`(data, tokenizers)`: Multi30k train and val, and the shipped
+    translator's vocabularies (the same for every run compared)."""
+    shipped = zoo.load("bilstm_attn_mt")
+    return ((load_multi30k("train"), load_multi30k("val")),
+            (shipped.source_tokenizer, shipped.target_tokenizer))
+
+
+def main():
+    args = training_arguments(__doc__.splitlines()[0], 200).parse_args()
+    data, tokenizers = shipped_data()
     rows = [run("source", BEFORE, data, tokenizers, args),
             run("longest", _bucket_boundaries(MAX_LENGTH), data, tokenizers,
                 args)]

@@ -15,7 +15,6 @@ and loss). Prints, for each:
     python benchmarks/precision.py [--steps 600] [--eval-every 200]
 """
 
-import argparse
 import os
 import time
 
@@ -23,9 +22,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from bucketing import shipped_data  # noqa: E402  (benchmarks/ is on the path)
+from bucketing import training_arguments  # noqa: E402
 
 from keras_s2s import zoo  # noqa: E402
-from keras_s2s.datasets import load_multi30k  # noqa: E402
 from keras_s2s.datasets import make_seq2seq_dataset  # noqa: E402
 from keras_s2s.training import MaskedCrossEntropy  # noqa: E402
 from keras_s2s.training import WarmupInverseSqrt  # noqa: E402
@@ -87,17 +87,10 @@ def run(policy, data, tokenizers, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=600)
+    parser = training_arguments(__doc__.splitlines()[0], 600)
     parser.add_argument("--eval-every", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=5,
-                        help="first steps left out of the timing")
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    shipped = zoo.load("bilstm_attn_mt")  # its vocabularies, for both runs
-    tokenizers = shipped.source_tokenizer, shipped.target_tokenizer
-    data = load_multi30k("train"), load_multi30k("val")
+    data, tokenizers = shipped_data()
     rows = [run(policy, data, tokenizers, args)
             for policy in ("float32", "mixed_bfloat16")]
     print(f"\nbilstm_attn_mt, Multi30k train, batch {args.batch}, "
