@@ -29,8 +29,8 @@ from keras_s2s import zoo  # noqa: E402
 from keras_s2s.datasets import make_seq2seq_dataset  # noqa: E402
 from keras_s2s.training import MaskedCrossEntropy  # noqa: E402
 from keras_s2s.training import WarmupInverseSqrt  # noqa: E402
-from keras_s2s.training.precision import auto_policy  # noqa: E402
 from keras_s2s.training.precision import bf16_units  # noqa: E402
+from keras_s2s.training.precision import training_policy  # noqa: E402
 from keras_s2s.training.trainer import _bucket_boundaries  # noqa: E402
 
 MAX_LENGTH = 100  # keras-s2s train's default
@@ -96,7 +96,7 @@ def main():
     print(f"\nbilstm_attn_mt, Multi30k train, batch {args.batch}, "
           f"{args.steps} steps, seed {args.seed}; bfloat16 units on this "
           f"CPU: {bf16_units() or 'none'} (--precision auto: "
-          f"{auto_policy()})\n")
+          f"{training_policy('auto')})\n")
     marks = [f"val loss @{(i + 1) * args.eval_every}"
              for i in range(len(rows[0]["losses"]))]
     print("| policy | sent/s | " + " | ".join(marks) + " |")

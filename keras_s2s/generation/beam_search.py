@@ -291,7 +291,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         def pick(x):
             return _gather_beams(x, flat_parent)
 
-        token = _gather_beams(beam_tokens, flat_choice, kk)
+        token = _gather_beams(beam_tokens, flat_choice, lead_axes=3)
         was_finished = pick(beam.finished)
         lengths = pick(new_len)
         here = ops.cast(ops.equal(positions, beam.step), "int32")[None, None]
@@ -309,7 +309,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                                        * chosen[:, :, None, :])
         finished = ops.logical_or(was_finished, ops.equal(token, end_id))
         finished = ops.logical_or(finished, lengths >= beam.caps)
-        log_probs = _gather_beams(total, flat_choice, kk)
+        log_probs = _gather_beams(total, flat_choice, lead_axes=3)
         per_entry = dict(entries=beam.entries, caps=beam.caps,
                          source_mask=beam.source_mask, ids=token,
                          tokens=tokens, lengths=lengths, finished=finished,
@@ -371,12 +371,11 @@ def _flat_rows(rows, k):
                        (-1,))
 
 
-def _gather_beams(x, flat_index, inner=None):
-    """Entries of x [A, K, ...] (or [A, K, inner, ...] with `inner`) at
-    `flat_index` [A, N] into its flattened leading axes: [A, N, ...]."""
+def _gather_beams(x, flat_index, lead_axes=2):
+    """Entries of x at `flat_index` [A, N] into its first `lead_axes` axes
+    flattened ([A, K, ...], or [A, K, KK, ...] with 3): [A, N, ...]."""
     shape = ops.shape(x)
-    lead = 3 if inner is not None else 2
-    flat = ops.reshape(x, (-1,) + tuple(shape[lead:]))
+    flat = ops.reshape(x, (-1,) + tuple(shape[lead_axes:]))
     return ops.take(flat, flat_index, axis=0)
 
 

@@ -49,8 +49,3 @@ def training_policy(precision="auto", cpuinfo="/proc/cpuinfo"):
     if precision == "auto":
         precision = "bfloat16" if bf16_units(cpuinfo) else "float32"
     return "mixed_bfloat16" if precision == "bfloat16" else "float32"
-
-
-def auto_policy():
-    """What `--precision auto` picks on this machine."""
-    return training_policy("auto")
