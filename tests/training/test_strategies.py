@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import warnings
 
 from data_paths import requires_multi30k
 from tensorboard_events import tensorboard_events
@@ -75,13 +76,9 @@ TINY = json.dumps({"encoder": {"units": 16, "embedding_dim": 16,
                    "generation": {"max_length": 10}})
 
 
-@requires_multi30k
-def test_multi_worker_two_processes_end_with_the_same_weights(tmp_path):
-    import keras
-    import numpy as np
-
-    import keras_s2s  # noqa: F401  registers the classes
-
+def run_two_workers(out):
+    """Trains gru_luong_mt with two `keras-s2s train --strategy multi_worker`
+    processes on 127.0.0.1; returns their exit codes and outputs."""
     cluster = [f"127.0.0.1:{p}" for p in free_ports(2)]
     procs = []
     for index in range(2):
@@ -94,16 +91,43 @@ def test_multi_worker_two_processes_end_with_the_same_weights(tmp_path):
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "keras_s2s.cli", "train", "--model",
              "gru_luong_mt", "--data", "multi30k:en-de", "--out",
-             str(tmp_path / f"w{index}"), "--epochs", "2", "--batch-size",
+             str(out / f"w{index}"), "--epochs", "2", "--batch-size",
              "32", "--max-examples", "256", "--vocab-size", "400", "--lr",
              "0.003", "--strategy", "multi_worker", "--overrides", TINY],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True))
     outputs = [p.communicate(timeout=600)[0] for p in procs]
-    codes = [p.returncode for p in procs]
-    assert codes == [0, 0], "\n".join(
-        f"--- worker {i} (exit {code}) ---\n{out[-2500:]}"
-        for i, (code, out) in enumerate(zip(codes, outputs)))
+    return [p.returncode for p in procs], outputs
+
+
+def _report(codes, outputs):
+    return "\n".join(f"--- worker {i} (exit {code}) ---\n{out[-2500:]}"
+                     for i, (code, out) in enumerate(zip(codes, outputs)))
+
+
+@requires_multi30k
+def test_multi_worker_two_processes_end_with_the_same_weights(tmp_path):
+    import keras
+    import numpy as np
+
+    import keras_s2s  # noqa: F401  registers the classes
+
+    codes, outputs = run_two_workers(tmp_path / "first")
+    if any(code < 0 for code in codes):
+        # TensorFlow's CPU collectives now and then kill a worker natively
+        # ("corrupted double-linked list", SIGABRT, in a CI run on
+        # 2026-11-28; tensorflow/tensorflow#53098 reports the same
+        # intermittent crash of two CPU workers). Python code cannot cause
+        # that: one fresh pair of workers runs again, and the crash is
+        # reported as a warning. An error of ours (exit >= 1 in both
+        # workers, a wrong result) still fails at once.
+        warnings.warn("multi-worker training: a worker died by a signal; "
+                      "ran again.\n" + _report(codes, outputs), stacklevel=1)
+        codes, outputs = run_two_workers(tmp_path / "again")
+        tmp_path = tmp_path / "again"
+    else:
+        tmp_path = tmp_path / "first"
+    assert codes == [0, 0], _report(codes, outputs)
     chief = tmp_path / "w0"
     other = tmp_path / "w1" / "worker-1"
     history = json.loads((chief / "history.json").read_text())
