@@ -132,7 +132,8 @@ class AttentionDecoder(Decoder):
         check_build_shapes("AttentionDecoder", inputs_shape,
                            encoder_outputs_shape)
         memory_dim = encoder_outputs_shape[-1]
-        self.embedding.build(inputs_shape)
+        if not self.embedding.built:  # shared with the encoder
+            self.embedding.build(inputs_shape)
         input_dim = self.embedding_dim + (self.units if self.input_feeding
                                           else 0)
         for cell in self.cells:

@@ -96,6 +96,9 @@ class ConvEncoder(Encoder):
         for conv in self.convolutions:
             conv.build((None, None, self.units))
 
+    def source_embedding(self):
+        return self.token_embedding
+
     def call(self, inputs, mask=None, training=False):
         mask = self.compute_input_mask(inputs, mask)
         length = ops.shape(inputs)[1]

@@ -56,6 +56,39 @@ class Decoder(keras.layers.Layer):
     def step(self, token_ids, state, memory, training=False):
         raise NotImplementedError
 
+    def share_embedding(self, embedding):
+        """Makes `embedding` (a `keras.layers.Embedding` of the same size,
+        e.g. the encoder's `source_embedding()`) this decoder's target
+        embedding in place of its own, which leaves the decoder's weights.
+        With `tie_embeddings` the output layer reads it too.
+
+        Raises:
+            ValueError: the decoder has no target embedding, or the sizes
+                (vocabulary, dimension) differ.
+        """
+        own = getattr(self, "embedding", None)
+        if not isinstance(own, keras.layers.Embedding):
+            raise ValueError(f"{type(self).__name__} has no target embedding "
+                             "to share.")
+        if not isinstance(embedding, keras.layers.Embedding):
+            raise ValueError(f"{type(self).__name__}.share_embedding: expected "
+                             "a keras.layers.Embedding, got "
+                             f"{type(embedding).__name__}.")
+        mine = (own.input_dim, own.output_dim)
+        theirs = (embedding.input_dim, embedding.output_dim)
+        if mine != theirs:
+            raise ValueError(
+                f"{type(self).__name__}.share_embedding: the target embedding "
+                f"is {mine[0]} x {mine[1]} (vocabulary x dimension), the "
+                f"shared one {theirs[0]} x {theirs[1]}; they must be equal.")
+        if own is embedding:
+            return
+        # A built layer locks its tracker: swap the tracked sub-layer in
+        # place, so the decoder's weights (and what is saved) list the shared
+        # embedding once and the replaced one no more.
+        self._tracker.replace_tracked_value("layers", own, embedding)
+        self.embedding = embedding
+
     def output_precision(self, precision):
         """A context in which `step` computes the output layer's matrix
         product in `precision` (`"float32"` or `"bfloat16"`), its kernel

@@ -33,7 +33,8 @@ class Encoder(keras.layers.Layer):
     training=False)` and `compute_output_shape(source_shape)`, and set
     `output_dim`. A given `mask` overrides the one the encoder would compute
     (`compute_input_mask`); image encoders have no padding and ignore it.
-    `training=True` turns dropout on.
+    `training=True` turns dropout on. `source_embedding()` gives the layer
+    that embeds source tokens, for a model that shares it with its decoder.
     """
 
     #: Class default; token encoders without a vocabulary read features.
@@ -49,6 +50,13 @@ class Encoder(keras.layers.Layer):
             return ops.not_equal(source, getattr(self, "pad_id", 0))
         if self.source_kind == "features":
             return ops.ones(ops.shape(source)[:2], dtype="bool")
+        return None
+
+    def source_embedding(self):
+        """The `keras.layers.Embedding` that embeds source token ids, or
+        None for an encoder that reads no tokens. A model with
+        `share_embeddings=True` gives it to its decoder as the target
+        embedding."""
         return None
 
     def compute_mask(self, *args, **kwargs):

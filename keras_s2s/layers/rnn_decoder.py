@@ -113,7 +113,8 @@ class RNNDecoder(Decoder):
         # outputs.
         context_dim = (encoder_state_shape[-1] if encoder_state_shape
                        is not None else encoder_outputs_shape[-1])
-        self.embedding.build(inputs_shape)
+        if not self.embedding.built:  # shared with the encoder
+            self.embedding.build(inputs_shape)
         input_dim = self.embedding_dim + (context_dim if self.feed_context
                                           else 0)
         for cell in self.cells:

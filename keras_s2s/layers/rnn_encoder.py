@@ -109,6 +109,9 @@ class RNNEncoder(Encoder):
             rnn.build((inputs_shape[0], inputs_shape[1], feature_dim))
             feature_dim = self.output_dim
 
+    def source_embedding(self):
+        return self.embedding
+
     @property
     def source_kind(self):
         return "tokens" if self.vocab_size is not None else "features"

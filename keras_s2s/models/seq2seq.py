@@ -78,6 +78,20 @@ def _check_tokenizers(contract, source_tokenizer, target_tokenizer):
                          "differ; pass the same tokenizer for both.")
 
 
+def _share_embeddings(encoder, decoder):
+    embedding = encoder.source_embedding()
+    if embedding is None:
+        raise ValueError(f"Seq2Seq: share_embeddings=True needs an encoder "
+                         f"that embeds tokens; {type(encoder).__name__} "
+                         f"reads {encoder.source_kind}.")
+    try:
+        decoder.share_embedding(embedding)
+    except ValueError as error:
+        raise ValueError(f"Seq2Seq: share_embeddings=True: {error} Give "
+                         "encoder and decoder the same `embedding_dim` and "
+                         "one vocabulary.") from error
+
+
 def _is_batched_data(x):
     return (isinstance(x, keras.utils.PyDataset) or inspect.isgenerator(x)
             or hasattr(x, "element_spec"))  # a tf.data.Dataset
@@ -127,6 +141,12 @@ class Seq2Seq(keras.Model):
         shared_vocabulary: bool. Source and target share one tokenizer
             (always true for a decoder that copies from the source); the
             trainer then trains one vocabulary on both sides.
+        share_embeddings: bool. One embedding matrix for source and target
+            tokens (implies `shared_vocabulary`): the decoder reads the
+            encoder's `source_embedding()`, trained from both sides. With
+            the decoder's `tie_embeddings` the output layer reads it too
+            (three-way tying, Press & Wolf 2017). Needs an encoder that
+            reads tokens and equal embedding sizes.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -140,7 +160,8 @@ class Seq2Seq(keras.Model):
                  pad_id=PAD_ID,
                  source_tokenizer=None, target_tokenizer=None,
                  generation_config=None, max_source_length=None,
-                 split_sentences=False, shared_vocabulary=False, **kwargs):
+                 split_sentences=False, shared_vocabulary=False,
+                 share_embeddings=False, **kwargs):
         super().__init__(**kwargs)
         self.encoder = _deserialize(encoder)
         self.decoder = _deserialize(decoder)
@@ -158,8 +179,12 @@ class Seq2Seq(keras.Model):
                              f"{', '.join(SEARCH_OPTIONS)}.")
         self.max_source_length = max_source_length
         self.split_sentences = bool(split_sentences)
+        self.share_embeddings = bool(share_embeddings)
         self.shared_vocabulary = (bool(shared_vocabulary)
+                                  or self.share_embeddings
                                   or self.decoder.copies_source)
+        if self.share_embeddings:
+            _share_embeddings(self.encoder, self.decoder)
         _check_tokenizers(self.contract, self.source_tokenizer,
                           self.target_tokenizer)
 
@@ -368,6 +393,7 @@ class Seq2Seq(keras.Model):
             "max_source_length": self.max_source_length,
             "split_sentences": self.split_sentences,
             "shared_vocabulary": self.shared_vocabulary,
+            "share_embeddings": self.share_embeddings,
         }
 
     def get_build_config(self):

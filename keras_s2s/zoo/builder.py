@@ -89,7 +89,8 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
         generation_config=generation,
         max_source_length=config.get("max_source_length"),
         split_sentences=config.get("split_sentences", False),
-        shared_vocabulary=config.get("shared_vocabulary", False), name=name)
+        shared_vocabulary=config.get("shared_vocabulary", False),
+        share_embeddings=config.get("share_embeddings", False), name=name)
 
 
 def contract(name, **overrides):

@@ -61,6 +61,7 @@ def unregister(name):
 
 TOP_LEVEL_KEYS = ("source_vocab_size", "target_vocab_size",
                   "max_source_length", "image_size", "shared_vocabulary",
+                  "share_embeddings",
                   "split_sentences")
 
 

@@ -52,9 +52,10 @@ def is_image_model(name):
         "ImageEncoder")
 
 
-def build(name, tokenizers):
-    """Zoo architecture `name`, tiny and untrained, with tokenizers."""
+def build(name, tokenizers, **overrides):
+    """Zoo architecture `name`, tiny and untrained, with tokenizers (and
+    model-level `overrides` such as `share_embeddings=True`)."""
     tokenizer = tokenizers["text"]
     source = None if is_image_model(name) else tokenizer
     return zoo.load(name, pretrained=False, source_tokenizer=source,
-                    target_tokenizer=tokenizer, **tiny(name))
+                    target_tokenizer=tokenizer, **tiny(name), **overrides)
