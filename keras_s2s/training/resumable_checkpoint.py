@@ -4,6 +4,7 @@ import errno
 import json
 import os
 import shutil
+import time
 
 import keras
 import numpy as np
@@ -84,6 +85,14 @@ class ResumableCheckpoint(keras.callbacks.Callback):
     returns its step; the trainer skips the batches already seen, so a
     restarted run loses at most `every` steps.
 
+    It also keeps the run's training time across restarts: `seconds` sums
+    the wall time of the epochs (their steps and Keras' validation loss;
+    not the callbacks that run after this one at epoch end, such as the
+    generation metrics) and is saved with each checkpoint; at each epoch's
+    end it goes into the logs as `train_seconds`, so History and TensorBoard
+    (`epoch_train_seconds`) record it. A restart loses the time since the
+    last checkpoint.
+
     Args:
         directory: folder for `ckpt-<step>.weights.h5` and `state.json`.
         every: int. Save every this many steps (and at each epoch end).
@@ -96,6 +105,8 @@ class ResumableCheckpoint(keras.callbacks.Callback):
         self.every = every
         self.keep = keep
         self.step = initial_step
+        self.seconds = 0.0
+        self._mark = None
         os.makedirs(directory, exist_ok=True)
 
     @property
@@ -122,9 +133,17 @@ class ResumableCheckpoint(keras.callbacks.Callback):
             model.optimizer.build(model.trainable_variables)
         model.load_weights(path)
         self.step = int(state["step"])
+        self.seconds = float(state.get("seconds", 0.0))
         return self.step
 
+    def _tick(self):
+        now = time.perf_counter()
+        if self._mark is not None:
+            self.seconds += now - self._mark
+        self._mark = now
+
     def save(self):
+        self._tick()
         name = f"ckpt-{self.step}.weights.h5"
         path = os.path.join(self.directory, name)
         # Keras insists on the .weights.h5 suffix: the temporary name keeps it.
@@ -150,7 +169,8 @@ class ResumableCheckpoint(keras.callbacks.Callback):
         restore_hooks()
         state_tmp = self.state_path + ".tmp"
         with open(state_tmp, "w") as f:
-            json.dump({"step": self.step, "weights": name}, f)
+            json.dump({"step": self.step, "weights": name,
+                       "seconds": round(self.seconds, 3)}, f)
         os.replace(state_tmp, self.state_path)
         self._prune(name)
 
@@ -177,5 +197,11 @@ class ResumableCheckpoint(keras.callbacks.Callback):
         if self.step % self.every == 0:
             self.save()
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._mark = time.perf_counter()
+
     def on_epoch_end(self, epoch, logs=None):
         self.save()
+        if logs is not None:
+            logs["train_seconds"] = self.seconds
+        self._mark = None  # what comes between epochs is not training

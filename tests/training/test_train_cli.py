@@ -74,6 +74,13 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(
                                rtol=1e-5)
     np.testing.assert_allclose(val["epoch_bleu"], history["val_bleu"],
                                rtol=1e-5)
+    # The training time: cumulative, in the history, TensorBoard and the
+    # checkpoint's state (which a resumed run continues from).
+    seconds = history["train_seconds"]
+    assert len(seconds) == 2 and 0 < seconds[0] < seconds[1]
+    np.testing.assert_allclose(train["epoch_train_seconds"], seconds,
+                               rtol=1e-5)
+    assert state["seconds"] == pytest.approx(seconds[-1], abs=1e-3)
     # --lr 0.003 without warm-up: a constant learning rate.
     np.testing.assert_allclose(train["epoch_learning_rate"], [0.003] * 2,
                                rtol=1e-6)
@@ -136,6 +143,8 @@ def test_killed_run_resumes_from_its_checkpoint(finished_run, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     killed_at = json.loads(state.read_text())["step"]
+    seconds_at_kill = json.loads(state.read_text())["seconds"]
+    assert seconds_at_kill > 0
     total = json.loads((clean / "checkpoints" / "state.json").read_text())[
         "step"]
     assert 6 <= killed_at < total
@@ -147,6 +156,9 @@ def test_killed_run_resumes_from_its_checkpoint(finished_run, tmp_path):
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert f"Resuming from step {killed_at}" in again.stdout
     assert json.loads(state.read_text())["step"] == total
+    # The training time goes on from the checkpoint's, not from zero.
+    history = json.loads((interrupted / "history.json").read_text())
+    assert history["train_seconds"][0] > seconds_at_kill
     assert not [f for f in os.listdir(state.parent) if f.startswith(".tmp")]
     a = keras.saving.load_model(clean / "model.keras", compile=False)
     b = keras.saving.load_model(interrupted / "model.keras", compile=False)
