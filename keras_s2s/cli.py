@@ -248,7 +248,7 @@ def _zoo_pack(args):
     zoo.describe(args.name)  # an unknown name fails here, listing the names
     model = _load_model(args.run)
     entry = zoo.save_for_zoo(model, args.into, args.name,
-                             url_base=args.url_base)
+                             url_base=args.url_base, dtype=args.dtype)
     # The shipped files must load into the preset's architecture as is.
     weights = os.path.join(args.into, entry["weights"]["file"])
     vocab = {side: os.path.join(args.into, v["file"])
@@ -472,6 +472,10 @@ def build_parser():
     zoo_pack.add_argument("run", help="run folder or .keras file")
     zoo_pack.add_argument("name", help="the preset it trains")
     zoo_pack.add_argument("--into", default="saved_models")
+    zoo_pack.add_argument("--dtype", choices=["float32", "float16"],
+                          default="float32",
+                          help="how the weights are stored (float16: half "
+                          "the size, loaded into float32)")
     zoo_pack.add_argument("--url-base", default=RELEASE_URL,
                           help="download URL of the folder the files will "
                           "be published in")

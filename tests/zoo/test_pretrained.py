@@ -73,3 +73,32 @@ def test_pretrained_with_a_new_vocabulary_keeps_the_rest(shipped):
     np.testing.assert_array_equal(
         np.asarray(model.decoder.cells[0].kernel),
         np.asarray(tuned.decoder.cells[0].kernel))
+
+
+def test_float16_storage_halves_the_file_and_loads_rounded_weights(tmp_path):
+    import h5py
+
+    sizes = {**TINY, "encoder": {"units": 32, "embedding_dim": 32},
+             "decoder": {"units": 64, "embedding_dim": 32}}
+    model = zoo.load("bilstm_attn_mt", pretrained=False, **sizes)
+    full = zoo.save_for_zoo(model, tmp_path / "32", "m")
+    half = zoo.save_for_zoo(model, tmp_path / "16", "m", dtype="float16")
+    full_path = tmp_path / "32" / full["weights"]["file"]
+    half_path = tmp_path / "16" / half["weights"]["file"]
+    assert half["weights"]["sha256"] == sha256_of(half_path)
+    # Every array is stored in float16; the file is about half as big.
+    dtypes = set()
+    with h5py.File(half_path, "r") as f:
+        f.visititems(lambda name, item: dtypes.add(str(item.dtype))
+                     if isinstance(item, h5py.Dataset) else None)
+    assert dtypes == {"float16"}
+    assert half_path.stat().st_size < 0.6 * full_path.stat().st_size
+    # It loads into the float32 model as is: each weight rounded once.
+    fresh = zoo.load("bilstm_attn_mt", pretrained=False, **sizes,
+                     weights=str(half_path))
+    for want, got in zip(model.get_weights(), fresh.get_weights()):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(
+            got, want.astype(np.float16).astype(np.float32))
+    with pytest.raises(ValueError, match="float32, float16"):
+        zoo.save_for_zoo(model, tmp_path / "8", "m", dtype="int8")
