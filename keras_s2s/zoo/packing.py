@@ -4,7 +4,6 @@ import pathlib
 
 from keras_s2s.zoo.weights import sha256_of
 
-
 #: How shipped weights may be stored.
 STORAGE_DTYPES = ("float32", "float16")
 

@@ -1,5 +1,6 @@
 """`keras-s2s train` options: --freeze-encoder, --patience,
---precision bfloat16, and `keras-s2s zoo pack` on a trained run."""
+--precision bfloat16, shared embeddings through --overrides, and
+`keras-s2s zoo pack` on a trained run."""
 
 import json
 
@@ -65,6 +66,24 @@ def test_patience_stops_when_the_metric_stops_improving(tmp_path):
     history = json.loads((tmp_path / "r" / "history.json").read_text())
     assert len(history["val_bleu"]) == 2
     assert history["val_bleu"][0] == history["val_bleu"][1]
+
+
+@requires_multi30k
+def test_shared_embeddings_train_one_vocabulary_and_one_matrix(tmp_path):
+    overrides = {**TINY, "encoder": {**TINY["encoder"], "embedding_dim": 16},
+                 "share_embeddings": True}
+    assert main(train_args(tmp_path / "r", overrides=overrides)) == 0
+    vocab = tmp_path / "r" / "vocab"
+    # One vocabulary trained on both sides, written for each side.
+    assert (vocab / "source.spm").read_bytes() == \
+        (vocab / "target.spm").read_bytes()
+    model = load(tmp_path / "r" / "model.keras")
+    assert model.share_embeddings
+    assert model.decoder.embedding is model.encoder.source_embedding()
+    tables = [w for w in model.weights if w.shape == (400, 16)]
+    assert len(tables) == 1
+    text = ["two dogs play in the snow ."]
+    assert isinstance(model.generate(text, method="greedy")[0], str)
 
 
 @requires_multi30k
