@@ -13,7 +13,10 @@ installed wheel):
 Times are the harness's own per-request `Session::Run` times (with request
 binding, without the gRPC/REST front end a model server adds); memory is the
 harness process's peak resident set, model loaded and every request
-answered. Prints one JSON line like `serve_savedmodel.py`.
+answered; and its resident memory at four points (`rss_mb`: at start, with
+TensorFlow's libraries loaded; after `LoadSavedModel`; after the warm-up;
+at the end), which says what the runtime, the model and the requests
+take. Prints one JSON line like `serve_savedmodel.py`.
 
     python benchmarks/serve_cpp.py SAVED_MODEL SOURCE [--batch-size 32]
 """
@@ -49,7 +52,8 @@ def main():
         raise SystemExit(f"the serving path failed: {served} {failed[:1]}")
     run_ms = served["run_ms"]
     report(args.sentences, sum(run_ms[1:1 + len(batches)]) / 1000,
-           run_ms[1 + len(batches):], served["peak_rss_mb"])
+           run_ms[1 + len(batches):], served["peak_rss_mb"],
+           rss_mb=served["rss_mb"])
 
 if __name__ == "__main__":
     main()

@@ -44,14 +44,14 @@ def arguments(description):
     return parser
 
 
-def report(sentences, batched_seconds, latencies_ms, peak_mb):
-    """Prints the JSON line both serving benchmarks print."""
+def report(sentences, batched_seconds, latencies_ms, peak_mb, **extra):
+    """Prints the JSON line both serving benchmarks print (and `extra`)."""
     times = sorted(latencies_ms)
     print(json.dumps({
         "sentences_per_s": sentences / batched_seconds,
         "latency_median_ms": statistics.median(times) if times else None,
         "latency_p90_ms": times[int(0.9 * len(times)) - 1] if times else None,
-        "peak_mb": peak_mb,
+        "peak_mb": peak_mb, **extra,
     }))
 
 

@@ -102,6 +102,13 @@ def test_request_rules_follow_tf_serving(tmp_path):
     assert unknown.name == "FAILED_PRECONDITION"
     assert "output tensor alias not found" in bad_filter.message
     np.testing.assert_allclose(good["y"], expected, rtol=1e-6)
+    # Memory at four points and the peak, for benchmarks/serve_cpp.py: the
+    # libraries alone take most of it; nothing is below what came before
+    # the model, and the peak is the highest of all.
+    if report.get("loader") != "tf.compat.v1":  # the compiled harness
+        rss = report["rss_mb"]
+        assert 100 < rss["start"] <= rss["loaded"]
+        assert report["peak_rss_mb"] >= max(rss.values()) - 1
 
 
 def test_check_serving_reports_a_failing_warmup(tmp_path):

@@ -37,9 +37,11 @@
 // Exit codes: 0 ok, 2 usage, 3 load failed, 4 warm-up failed, 5 I/O.
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -415,6 +417,15 @@ int Fail(int code, const std::string& what, const absl::Status& status) {
   return code;
 }
 
+// The process's resident memory now (MB), from /proc/self/statm; -1
+// where that file is missing.
+double CurrentRssMb() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return -1;
+  return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -464,12 +475,14 @@ int main(int argc, char** argv) {
     TF_DeleteStatus(status);
   }
 
+  const double rss_start = CurrentRssMb();
   tensorflow::SavedModelBundle bundle;
   tensorflow::SessionOptions session_options;
   tensorflow::RunOptions run_options;
   absl::Status status = tensorflow::LoadSavedModel(
       session_options, run_options, saved_model, {"serve"}, &bundle);
   if (!status.ok()) return Fail(3, "LoadSavedModel", status);
+  const double rss_loaded = CurrentRssMb();
 
   // Ops in the graph's functions are looked up only when a function runs;
   // an op this server lacks would fail its first request, so say it now.
@@ -526,6 +539,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  const double rss_warm = CurrentRssMb();
   int answered = 0, refused = 0;
   std::vector<double> run_ms;
   if (!requests_path.empty()) {
@@ -615,7 +629,9 @@ int main(int argc, char** argv) {
   }
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
-  std::cout << "], \"peak_rss_mb\": " << usage.ru_maxrss / 1024.0 << "}"
-            << std::endl;
+  std::cout << "], \"peak_rss_mb\": " << usage.ru_maxrss / 1024.0
+            << ", \"rss_mb\": {\"start\": " << rss_start
+            << ", \"loaded\": " << rss_loaded << ", \"warm\": " << rss_warm
+            << ", \"end\": " << CurrentRssMb() << "}}" << std::endl;
   return 0;
 }
