@@ -103,17 +103,6 @@ def tiny_overrides(model):
     return over
 
 
-def _merge(base, extra):
-    out = {key: dict(value) if isinstance(value, dict) else value
-           for key, value in base.items()}
-    for key, value in extra.items():
-        if isinstance(value, dict):
-            out.setdefault(key, {}).update(value)
-        else:
-            out[key] = value
-    return out
-
-
 def shared_vocabulary(root, tiny):
     """The vocabularies every variant trains with: `ROOT/vocab/`."""
     folder = os.path.join(root, "vocab")
@@ -152,6 +141,8 @@ def train(variant, root, epochs, vocab, tiny):
             shutil.copyfile(path, target)
     overrides = variant.overrides
     if tiny:
+        from keras_s2s.zoo.registry import _merge  # section by section
+
         overrides = _merge(tiny_overrides(variant.model), overrides)
     command = [sys.executable, "-m", "keras_s2s.cli", "train", "--model",
                variant.model, "--data", DATA, "--out", run, "--epochs",
@@ -219,12 +210,11 @@ def plot_curves(curves, path):
     plt.close(fig)
 
 
-def alignment(run, label, sentence, path):
-    from keras_s2s.models import load_model
+def alignment(model, label, sentence, path):
     from keras_s2s.plotting import attention_png
     from keras_s2s.plotting import model_alignment
 
-    weights, source, output, _ = model_alignment(load_model(run), [sentence])
+    weights, source, output, _ = model_alignment(model, [sentence])
     with open(path, "wb") as f:
         f.write(attention_png(weights, source, output, title=label))
 
@@ -283,15 +273,16 @@ def main(argv=None):
         run = train(variant, args.root, args.epochs, vocab, args.tiny)
         points = curve(run)
         curves[variant.label] = points
+        model = load_model(run)
         row = {"label": variant.label, "model": variant.model,
                "overrides": variant.overrides,
                "attention": variant.attention,
-               "parameters": load_model(run).count_params(),
+               "parameters": model.count_params(),
                "train_seconds": points[-1][0] if points else float("nan"),
                **measure(run, args.tiny),
                "alignment": variant.label != "none"}
         if row["alignment"]:
-            alignment(run, variant.label, sentence, os.path.join(
+            alignment(model, variant.label, sentence, os.path.join(
                 folder, f"alignment_{variant.label}.png"))
         rows.append(row)
     plot_curves(curves, os.path.join(folder, "val_bleu_vs_time.png"))
