@@ -202,7 +202,8 @@ class ServingModule(tf.Module):
         inputs = self._within_limits(inputs)
         options = {k: v for k, v in self.defaults.items()
                    if k in ("beta", "no_repeat_ngram_size",
-                            "relative_max_length", "output_precision")}
+                            "relative_max_length", "output_precision",
+                            "shortlist")}
         fixed_source = self._source_length()
 
         def run():

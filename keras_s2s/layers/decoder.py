@@ -89,11 +89,13 @@ class Decoder(keras.layers.Layer):
         self._tracker.replace_tracked_value("layers", own, embedding)
         self.embedding = embedding
 
-    def output_precision(self, precision):
+    def search_output(self, precision="float32", columns=None):
         """A context in which `step` computes the output layer's matrix
-        product in `precision` (`"float32"` or `"bfloat16"`), its kernel
-        cast once when the context opens: open it around a search loop
-        (`Seq2Seq.search(..., output_precision=...)`)."""
-        from keras_s2s.layers.recurrent_decoding import output_precision
+        product in `precision` (`"float32"` or `"bfloat16"`) and, with
+        `columns` (int target ids [C]), scores only those ids (logits
+        [batch, C], column j for id `columns[j]`); the kernel is cast and
+        gathered once when the context opens: open it around a search loop
+        (`Seq2Seq.search(..., output_precision=..., shortlist=...)`)."""
+        from keras_s2s.layers.recurrent_decoding import search_output
 
-        return output_precision(self, precision)
+        return search_output(self, precision, columns)

@@ -89,36 +89,45 @@ def build_output(decoder):
 
 
 @contextlib.contextmanager
-def output_precision(decoder, precision):
-    """While open, `output_logits` multiplies in `precision`: the output
-    kernel (or the tied embedding matrix) is cast once here, outside any
-    search loop, and each step casts only its activations. The scores come
-    back in the activations' dtype, the bias added in it."""
+def search_output(decoder, precision="float32", columns=None):
+    """While open, `output_logits` multiplies in `precision` and, with
+    `columns` (int target ids [C], e.g. a `VocabularyShortlist`'s
+    candidates), scores only those columns: the output kernel (or the tied
+    embedding matrix) is cast and gathered once here, outside any search
+    loop, and each step casts only its activations. The scores come back
+    in the activations' dtype, the bias added in it."""
     if precision not in OUTPUT_PRECISIONS:
         raise ValueError(f"Unknown output precision {precision!r}; valid "
                          f"ones are {', '.join(OUTPUT_PRECISIONS)}.")
-    if precision == "float32":
+    if precision == "float32" and columns is None:
         yield
         return
     if decoder.tie_embeddings:
         kernel = ops.transpose(decoder.embedding.embeddings)
+        bias = decoder.output_bias
     else:
         kernel = decoder.output_projection.kernel
-    # Not a tracked attribute: a tensor of the search's own graph.
+        bias = decoder.output_projection.bias
+    if columns is not None:
+        kernel = ops.take(kernel, columns, axis=1)
+        bias = ops.take(bias, columns, axis=0)
+    # Not tracked attributes: tensors of the search's own graph.
     object.__setattr__(decoder, "_search_kernel", ops.cast(kernel, precision))
+    object.__setattr__(decoder, "_search_bias", bias)
     try:
         yield
     finally:
         object.__setattr__(decoder, "_search_kernel", None)
+        object.__setattr__(decoder, "_search_bias", None)
 
 
 def output_logits(decoder, outputs):
     """Scores over the vocabulary: `outputs` E^T + b when tied, else the
-    output Dense (in lower precision inside `output_precision`)."""
+    output Dense (in lower precision, or over some columns, inside
+    `search_output`)."""
     kernel = getattr(decoder, "_search_kernel", None)
     if kernel is not None:
-        bias = (decoder.output_bias if decoder.tie_embeddings
-                else decoder.output_projection.bias)
+        bias = decoder._search_bias
         scores = ops.matmul(ops.cast(outputs, kernel.dtype), kernel)
         return ops.cast(scores, outputs.dtype) + ops.cast(bias, outputs.dtype)
     if decoder.tie_embeddings:

@@ -15,13 +15,36 @@ from keras_s2s.text.vocabulary import PAD_ID
 SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
                   "temperature", "top_k", "top_p", "seed",
-                  "return_alignments", "compact", "output_precision")
+                  "return_alignments", "compact", "output_precision",
+                  "shortlist")
 
 
 def _deserialize(obj):
     if isinstance(obj, dict):
         return keras.saving.deserialize_keras_object(obj)
     return obj
+
+
+def _check_shortlist(model, shortlist):
+    """Raises `ValueError` unless `shortlist` fits `model`."""
+    name = type(model.decoder).__name__
+    if model.decoder.copies_source:
+        raise ValueError(f"A vocabulary shortlist cannot restrict {name}: "
+                         "it copies source tokens into its output.")
+    if model.contract.source != "text":
+        raise ValueError("A vocabulary shortlist is chosen from the source's "
+                         "tokens; this model reads "
+                         f"{model.contract.source}.")
+    sizes = {"source": (shortlist.source_vocab_size,
+                        getattr(model.encoder, "vocab_size", None)),
+             "target": (shortlist.target_vocab_size,
+                        model.decoder.vocab_size)}
+    for side, (theirs, mine) in sizes.items():
+        if mine is not None and theirs != mine:
+            raise ValueError(
+                f"The vocabulary shortlist is for a {side} vocabulary of "
+                f"{theirs}, the model's has {mine}.")
+    shortlist.check_ids(model.start_id, model.end_id, model.pad_id)
 
 
 def _is_text(inputs):
@@ -246,6 +269,26 @@ class Seq2Seq(keras.Model):
                            constant_values=self.pad_id)
         return inputs
 
+    @property
+    def vocabulary_shortlist(self):
+        """The `VocabularyShortlist` that `search(..., shortlist=True)`
+        reads, or None. Not saved with the model's weights or config."""
+        return getattr(self, "_vocabulary_shortlist", None)
+
+    @vocabulary_shortlist.setter
+    def vocabulary_shortlist(self, shortlist):
+        if shortlist is not None:
+            _check_shortlist(self, shortlist)
+        object.__setattr__(self, "_vocabulary_shortlist", shortlist)
+
+    def _shortlist(self):
+        if self.vocabulary_shortlist is None:
+            raise ValueError(
+                "Seq2Seq.search: `shortlist=True` needs a vocabulary "
+                "shortlist; set `model.vocabulary_shortlist = "
+                "VocabularyShortlist.load(path)` (or `.fit(...)`) first.")
+        return self.vocabulary_shortlist
+
     def search(self, inputs, **options):
         """Decodes in the graph with `keras_s2s.generation.search`.
 
@@ -278,6 +321,7 @@ class Seq2Seq(keras.Model):
         options = {**self.generation_config, **options}
         method = options.pop("method", "greedy")
         precision = options.pop("output_precision", "float32")
+        shortlist = options.pop("shortlist", False)
         max_length = options.pop("max_length", 50)
         relative = options.pop("relative_max_length", None)
         source = self.encode_inputs(inputs)
@@ -296,12 +340,24 @@ class Seq2Seq(keras.Model):
             src_len = ops.sum(ops.cast(mask, "float32"), axis=1)
             max_lengths = ops.cast(ops.ceil(a * src_len + b), "int32")
 
-        with self.decoder.output_precision(precision):
-            result = search(self.decoder.step, initial, start, self.end_id,
+        step, columns = self.decoder.step, None
+        if shortlist:
+            # The search runs over candidate positions; the reserved ids
+            # (start, end, padding) keep theirs, the others map back here.
+            columns = self._shortlist().candidates(source)
+
+            def step(ids, state, memory):
+                return self.decoder.step(ops.take(columns, ids, axis=0),
+                                         state, memory)
+
+        with self.decoder.search_output(precision, columns):
+            result = search(step, initial, start, self.end_id,
                             max_length, memory=memory, method=method,
                             max_lengths=max_lengths,
                             alignment_fn=lambda s: s["weights"],
                             source_mask=mask, pad_id=self.pad_id, **options)
+        if columns is not None:
+            result["tokens"] = ops.take(columns, result["tokens"], axis=0)
         if self.target_tokenizer is not None:
             tokens = result["tokens"]
             shape = ops.shape(tokens)
