@@ -1,14 +1,15 @@
-"""What storing a shipped model's weights in float16 costs in quality.
+"""What storing a shipped model's weights in float16 or int8 costs in quality.
 
-Loads a zoo model's shipped (float32) weights, writes them again with
-`save_for_zoo(..., dtype="float16")`, loads that file into a second model
-and scores both on the same split in one process, beam and greedy. Prints
+Loads a zoo model's shipped weights, writes them again with
+`save_for_zoo(..., dtype=...)` for each of `--dtypes`, loads each file into
+another model and scores all of them on the same split in one process,
+beam and greedy. Prints
 the file sizes, the scores (BLEU for translation, ROUGE-1 for
 summarization) and how many outputs are identical.
 
     python benchmarks/storage_dtype.py [--model bilstm_attn_mt]
         [--data multi30k:en-de] [--split test] [--beam-size 5]
-        [--max-examples N]
+        [--max-examples N] [--dtypes float16,int8]
 """
 
 import argparse
@@ -39,6 +40,7 @@ def main():
     parser.add_argument("--beam-size", type=int, default=5)
     parser.add_argument("--max-examples", type=int)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--dtypes", default="float16,int8")
     args = parser.parse_args()
 
     spec = DataSpec.parse(args.data)
@@ -47,15 +49,19 @@ def main():
         sources = sources[:args.max_examples]
         references = references[:args.max_examples]
     full = zoo.load(args.model)
+    models = {"shipped": full}
+    sizes = {"shipped": os.path.getsize(
+        resolve(zoo.preset(args.model).weights))}
     folder = tempfile.mkdtemp()
-    entry = zoo.save_for_zoo(full, folder, args.model, dtype="float16")
-    half_path = os.path.join(folder, entry["weights"]["file"])
-    half = zoo.load(args.model, weights=half_path,
-                    source_tokenizer=full.source_tokenizer,
-                    target_tokenizer=full.target_tokenizer)
+    for dtype in args.dtypes.split(","):
+        entry = zoo.save_for_zoo(full, os.path.join(folder, dtype),
+                                 args.model, dtype=dtype)
+        path = os.path.join(folder, dtype, entry["weights"]["file"])
+        models[dtype] = zoo.load(args.model, weights=path,
+                                 source_tokenizer=full.source_tokenizer,
+                                 target_tokenizer=full.target_tokenizer)
+        sizes[dtype] = os.path.getsize(path)
     full_path = zoo.preset(args.model).weights["file"]
-    sizes = {"float32": os.path.getsize(resolve(zoo.preset(args.model).weights)),
-             "float16": os.path.getsize(half_path)}
     print(f"{args.model} on {args.data} {args.split} ({len(references)} "
           f"examples); {spec.metric}; weights file {full_path}")
     print("| search | stored as | file MB | score | seconds |")
@@ -65,7 +71,7 @@ def main():
         if method == "beam":
             options["beam_size"] = args.beam_size
         outputs = {}
-        for dtype, model in (("float32", full), ("float16", half)):
+        for dtype, model in models.items():
             start = time.perf_counter()
             outputs[dtype] = []
             for i in range(0, len(sources), args.batch_size):
@@ -75,10 +81,13 @@ def main():
             print(f"| {method} | {dtype} | {sizes[dtype] / 2**20:.1f} | "
                   f"{score(spec.metric, outputs[dtype], references):.2f} | "
                   f"{seconds:.0f} |", flush=True)
-        same = sum(a == b for a, b in zip(outputs["float32"],
-                                          outputs["float16"]))
-        print(f"| {method} | identical outputs | | {same} of "
-              f"{len(references)} | |", flush=True)
+        for dtype in models:
+            if dtype == "shipped":
+                continue
+            same = sum(a == b for a, b in zip(outputs["shipped"],
+                                              outputs[dtype]))
+            print(f"| {method} | {dtype}: outputs identical to shipped | | "
+                  f"{same} of {len(references)} | |", flush=True)
 
 
 if __name__ == "__main__":

@@ -499,10 +499,11 @@ def build_parser():
     zoo_pack.add_argument("run", help="run folder or .keras file")
     zoo_pack.add_argument("name", help="the preset it trains")
     zoo_pack.add_argument("--into", default="saved_models")
-    zoo_pack.add_argument("--dtype", choices=["float32", "float16"],
+    zoo_pack.add_argument("--dtype", choices=["float32", "float16", "int8"],
                           default="float32",
                           help="how the weights are stored (float16: half "
-                          "the size, loaded into float32)")
+                          "the size; int8: a quarter, one scale per output "
+                          "unit; both loaded into float32)")
     zoo_pack.add_argument("--url-base", default=RELEASE_URL,
                           help="download URL of the folder the files will "
                           "be published in")

@@ -1,6 +1,7 @@
 """Building zoo models from their presets: build, contract, load."""
 
 from keras_s2s.zoo import registry
+from keras_s2s.zoo.packing import load_weights_file
 from keras_s2s.zoo.registry import _check_overrides
 from keras_s2s.zoo.registry import _merge
 from keras_s2s.zoo.weights import resolve
@@ -183,7 +184,7 @@ def _load_weights(model, path, preset, skip_mismatch=False):
     if preset is None and not str(path).endswith(".weights.h5"):
         raise ValueError(f"{path}: weights files end in .weights.h5.")
     try:
-        model.load_weights(str(path), skip_mismatch=skip_mismatch)
+        load_weights_file(model, path, skip_mismatch=skip_mismatch)
     except Exception as error:  # Keras raises several kinds here
         raise ValueError(
             f"{path}: could not load these weights into "

@@ -100,5 +100,46 @@ def test_float16_storage_halves_the_file_and_loads_rounded_weights(tmp_path):
         assert got.dtype == np.float32
         np.testing.assert_array_equal(
             got, want.astype(np.float16).astype(np.float32))
-    with pytest.raises(ValueError, match="float32, float16"):
-        zoo.save_for_zoo(model, tmp_path / "8", "m", dtype="int8")
+    with pytest.raises(ValueError, match="float32, float16, int8"):
+        zoo.save_for_zoo(model, tmp_path / "8", "m", dtype="int4")
+
+
+def test_int8_storage_quarters_the_matrices_and_loads_dequantized(tmp_path):
+    import h5py
+
+    sizes = {**TINY, "encoder": {"units": 32, "embedding_dim": 32},
+             "decoder": {"units": 64, "embedding_dim": 32}}
+    model = zoo.load("bilstm_attn_mt", pretrained=False, **sizes)
+    full = zoo.save_for_zoo(model, tmp_path / "32", "m")
+    small = zoo.save_for_zoo(model, tmp_path / "8", "m", dtype="int8")
+    full_path = tmp_path / "32" / full["weights"]["file"]
+    small_path = tmp_path / "8" / small["weights"]["file"]
+    assert small["weights"]["sha256"] == sha256_of(small_path)
+    def arrays(path):
+        found = {}
+        with h5py.File(path, "r") as f:
+            f.visititems(lambda name, item: found.update({name: item[()]})
+                         if isinstance(item, h5py.Dataset) else None)
+        return found
+
+    stored, plain = arrays(small_path), arrays(full_path)
+    # values, scales, biases
+    assert {str(a.dtype) for a in stored.values()} == {"int8", "float32",
+                                                       "float16"}
+    # The arrays take a little over a quarter of the bytes (the scales).
+    ratio = (sum(a.nbytes for a in stored.values())
+             / sum(a.nbytes for a in plain.values()))
+    assert 0.25 < ratio < 0.27
+    # Loaded through the zoo: every matrix within half a step of its
+    # column's scale (max |w| / 127), vectors rounded to float16.
+    fresh = zoo.load("bilstm_attn_mt", pretrained=False, **sizes,
+                     weights=str(small_path))
+    for want, got in zip(model.get_weights(), fresh.get_weights()):
+        assert got.dtype == np.float32
+        if want.ndim >= 2:
+            step = np.abs(want).max(axis=tuple(range(want.ndim - 1))) / 127
+            assert np.all(np.abs(got - want) <= step / 2 + 1e-7)
+            assert not np.array_equal(got, want)
+        else:
+            np.testing.assert_array_equal(
+                got, want.astype(np.float16).astype(np.float32))
