@@ -46,12 +46,18 @@ def _export(args):
     from keras_s2s.export import export_saved_model
 
     model = _load_model(args.model)
-    precision = args.output_precision
-    if precision == "auto":
-        from keras_s2s.training.precision import bf16_units
+    from keras_s2s.training.precision import bf16_units
 
-        precision = "bfloat16" if bf16_units() else "float32"
+    def chosen(value):
+        if value == "auto":
+            return "bfloat16" if bf16_units() else "float32"
+        return value
+
+    precision = chosen(args.output_precision)
     model.generation_config["output_precision"] = precision
+    recurrent = chosen(args.recurrent_precision)
+    if recurrent != "float32":
+        model.generation_config["recurrent_precision"] = recurrent
     if args.shortlist:
         model.vocabulary_shortlist = _shortlist(model, args.shortlist)
         model.generation_config["shortlist"] = True
@@ -66,7 +72,7 @@ def _export(args):
                               name=args.name, settings=settings)
     print(f"Wrote {path} (loaded and warmed up on TF Serving's C++ path)")
     print(f"Settings and limits: {settings.to_dict()}; output layer in "
-          f"{precision}")
+          f"{precision}, recurrent cells in {recurrent}")
     print(SIGNATURE_DOC)
     return 0
 
@@ -342,6 +348,10 @@ def build_parser():
                         "bfloat16 is faster on CPUs with bfloat16 units "
                         "(slower without); auto picks it where this "
                         "machine has them (default float32)")
+    export.add_argument("--recurrent-precision", default="float32",
+                        choices=("float32", "bfloat16", "auto"),
+                        help="the recurrent decoder cells' matrix products "
+                        "in search, likewise (default float32)")
     export.add_argument(
         "--shortlist", default=None, metavar="DATA_OR_NPZ",
         help="search only a vocabulary shortlist: the target pieces an IBM "

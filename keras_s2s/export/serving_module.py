@@ -203,7 +203,7 @@ class ServingModule(tf.Module):
         options = {k: v for k, v in self.defaults.items()
                    if k in ("beta", "no_repeat_ngram_size",
                             "relative_max_length", "output_precision",
-                            "shortlist")}
+                            "recurrent_precision", "shortlist")}
         fixed_source = self._source_length()
 
         def run():

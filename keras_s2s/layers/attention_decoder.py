@@ -205,7 +205,8 @@ class AttentionDecoder(Decoder):
         if self.input_feeding:
             x = ops.concatenate([x, state["attentional"]], axis=-1)
         new_rnn, x = run_cells(self.cells, self.states_per_cell, x,
-                               state["rnn"], self.dropout_layer, training)
+                               state["rnn"], self.dropout_layer, training,
+                               getattr(self, "_search_cells", None))
         context, weights = self.attention(
             x, memory["values"], mask=memory["mask"],
             previous_weights=state["weights"], coverage=state["coverage"],

@@ -89,13 +89,16 @@ class Decoder(keras.layers.Layer):
         self._tracker.replace_tracked_value("layers", own, embedding)
         self.embedding = embedding
 
-    def search_output(self, precision="float32", columns=None):
+    def search_output(self, precision="float32", columns=None,
+                      recurrent_precision=None):
         """A context in which `step` computes the output layer's matrix
         product in `precision` (`"float32"` or `"bfloat16"`) and, with
         `columns` (int target ids [C]), scores only those ids (logits
         [batch, C], column j for id `columns[j]`); the kernel is cast and
         gathered once when the context opens: open it around a search loop
-        (`Seq2Seq.search(..., output_precision=..., shortlist=...)`)."""
+        (`Seq2Seq.search(..., output_precision=..., shortlist=...)`).
+        `recurrent_precision` (`"float32"` or `"bfloat16"`) makes the
+        recurrent cells' products read weights prepared once too."""
         from keras_s2s.layers.recurrent_decoding import search_output
 
-        return search_output(self, precision, columns)
+        return search_output(self, precision, columns, recurrent_precision)

@@ -56,18 +56,82 @@ def stacked_cells(cell, units, num_layers, policy):
 
 
 def run_cells(cells, states_per_cell, x, rnn_state, dropout_layer,
-              training):
+              training, fast_weights=None):
     """One step of the stacked cells from flat state `rnn_state`; returns
-    `(new flat state tuple, top output)`. Dropout between cells."""
+    `(new flat state tuple, top output)`. Dropout between cells. With
+    `fast_weights` (from `search_cells`), the cells' products read those
+    prepared weights instead of calling the Keras cells."""
     k = states_per_cell
     new_rnn = []
     for i, cell in enumerate(cells):
         if i > 0:
             x = dropout_layer(x, training=training)
         cell_state = list(rnn_state[i * k:(i + 1) * k])
-        x, cell_state = cell(x, cell_state, training=training)
+        if fast_weights is not None:
+            x, cell_state = _fast_cell(cell, fast_weights[i], x, cell_state)
+        else:
+            x, cell_state = cell(x, cell_state, training=training)
         new_rnn.extend(cell_state if k > 1 else [x])
     return tuple(new_rnn), x
+
+
+def search_cells(cells, precision):
+    """The weights `run_cells(..., fast_weights=...)` reads, prepared once
+    outside a search loop: an LSTM cell's input and recurrent kernels
+    stacked into one [in + units, 4 units] matrix (one product per step
+    instead of two) and a GRU cell's kernels, cast to `precision`."""
+    prepared = []
+    for cell in cells:
+        if isinstance(cell, keras.layers.LSTMCell):
+            kernel = ops.concatenate([cell.kernel, cell.recurrent_kernel],
+                                     axis=0)
+            prepared.append({"kernel": ops.cast(kernel, precision),
+                             "bias": cell.bias})
+        else:
+            if not cell.reset_after:
+                raise ValueError("search_cells: GRU cells with "
+                                 "reset_after=False are not supported.")
+            prepared.append({
+                "kernel": ops.cast(cell.kernel, precision),
+                "recurrent_kernel": ops.cast(cell.recurrent_kernel,
+                                             precision),
+                "bias": cell.bias})
+    return prepared
+
+
+def _fast_cell(cell, weights, x, state):
+    """The Keras LSTM/GRU cell's step (inference: no dropout), with the
+    products in the prepared weights' dtype and the rest in x's."""
+    dtype = x.dtype
+    kernel = weights["kernel"]
+    bias = weights["bias"]
+    if isinstance(cell, keras.layers.LSTMCell):
+        h, c = state
+        z = ops.matmul(ops.cast(ops.concatenate([x, h], axis=-1),
+                                kernel.dtype), kernel)
+        z = ops.cast(z, dtype)
+        if bias is not None:
+            z = z + ops.cast(bias, dtype)
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        act, rec = cell.activation, cell.recurrent_activation
+        c = rec(z_f) * c + rec(z_i) * act(z_c)
+        h = rec(z_o) * act(c)
+        return h, [h, c]
+    (h,) = state
+    recurrent = weights["recurrent_kernel"]
+    inner = ops.cast(ops.matmul(ops.cast(h, recurrent.dtype), recurrent),
+                     dtype)
+    x = ops.cast(ops.matmul(ops.cast(x, kernel.dtype), kernel), dtype)
+    if bias is not None:  # [2, 3 units]: input and recurrent (reset_after)
+        bias = ops.cast(bias, dtype)
+        x, inner = x + bias[0], inner + bias[1]
+    x_z, x_r, x_h = ops.split(x, 3, axis=-1)
+    r_z, r_r, r_h = ops.split(inner, 3, axis=-1)
+    z = cell.recurrent_activation(x_z + r_z)
+    r = cell.recurrent_activation(x_r + r_r)
+    hh = cell.activation(x_h + r * r_h)
+    h = z * h + (1 - z) * hh
+    return h, [h]
 
 
 def output_layer(vocab_size, tie_embeddings, policy):
@@ -89,18 +153,31 @@ def build_output(decoder):
 
 
 @contextlib.contextmanager
-def search_output(decoder, precision="float32", columns=None):
+def search_output(decoder, precision="float32", columns=None,
+                  recurrent_precision=None):
     """While open, `output_logits` multiplies in `precision` and, with
     `columns` (int target ids [C], e.g. a `VocabularyShortlist`'s
     candidates), scores only those columns: the output kernel (or the tied
     embedding matrix) is cast and gathered once here, outside any search
     loop, and each step casts only its activations. The scores come back
-    in the activations' dtype, the bias added in it."""
-    if precision not in OUTPUT_PRECISIONS:
-        raise ValueError(f"Unknown output precision {precision!r}; valid "
-                         f"ones are {', '.join(OUTPUT_PRECISIONS)}.")
+    in the activations' dtype, the bias added in it. With
+    `recurrent_precision`, the recurrent cells' products also read weights
+    prepared here (`search_cells`): one product per LSTM step, in that
+    precision."""
+    for value in (precision, recurrent_precision or "float32"):
+        if value not in OUTPUT_PRECISIONS:
+            raise ValueError(f"Unknown precision {value!r}; valid ones are "
+                             f"{', '.join(OUTPUT_PRECISIONS)}.")
+    cells = getattr(decoder, "cells", None)
+    object.__setattr__(decoder, "_search_cells", None)
+    if recurrent_precision is not None and cells:
+        object.__setattr__(decoder, "_search_cells",
+                           search_cells(cells, recurrent_precision))
     if precision == "float32" and columns is None:
-        yield
+        try:
+            yield
+        finally:
+            object.__setattr__(decoder, "_search_cells", None)
         return
     if decoder.tie_embeddings:
         kernel = ops.transpose(decoder.embedding.embeddings)
@@ -119,6 +196,7 @@ def search_output(decoder, precision="float32", columns=None):
     finally:
         object.__setattr__(decoder, "_search_kernel", None)
         object.__setattr__(decoder, "_search_bias", None)
+        object.__setattr__(decoder, "_search_cells", None)
 
 
 def output_logits(decoder, outputs):

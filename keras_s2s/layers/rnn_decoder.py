@@ -167,7 +167,8 @@ class RNNDecoder(Decoder):
             x = ops.concatenate([x, ops.cast(state["context"], x.dtype)],
                                 axis=-1)
         new_rnn, x = run_cells(self.cells, self.states_per_cell, x,
-                               state["rnn"], self.dropout_layer, training)
+                               state["rnn"], self.dropout_layer, training,
+                               getattr(self, "_search_cells", None))
         return new_rnn, x
 
     # -------------------------------------------------------- teacher forcing

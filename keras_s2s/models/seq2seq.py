@@ -16,7 +16,7 @@ SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
                   "temperature", "top_k", "top_p", "seed",
                   "return_alignments", "compact", "output_precision",
-                  "shortlist")
+                  "shortlist", "recurrent_precision")
 
 
 def _deserialize(obj):
@@ -322,6 +322,7 @@ class Seq2Seq(keras.Model):
         method = options.pop("method", "greedy")
         precision = options.pop("output_precision", "float32")
         shortlist = options.pop("shortlist", False)
+        recurrent = options.pop("recurrent_precision", None)
         max_length = options.pop("max_length", 50)
         relative = options.pop("relative_max_length", None)
         source = self.encode_inputs(inputs)
@@ -350,7 +351,7 @@ class Seq2Seq(keras.Model):
                 return self.decoder.step(ops.take(columns, ids, axis=0),
                                          state, memory)
 
-        with self.decoder.search_output(precision, columns):
+        with self.decoder.search_output(precision, columns, recurrent):
             result = search(step, initial, start, self.end_id,
                             max_length, memory=memory, method=method,
                             max_lengths=max_lengths,

@@ -14,6 +14,7 @@ from keras_s2s.export import predict_request
 from keras_s2s.export import run_serving_path
 from keras_s2s.layers import AttentionDecoder
 from keras_s2s.layers import ContentAttention
+from keras_s2s.layers import RNNDecoder
 from keras_s2s.layers import RNNEncoder
 from keras_s2s.models import Seq2Seq
 
@@ -75,6 +76,7 @@ def test_an_unknown_precision_is_refused():
 def test_export_serves_it_on_the_cpp_path(tmp_path):
     model = build("bilstm_attn_mt", make_tokenizers())
     model.generation_config["output_precision"] = "bfloat16"
+    model.generation_config["recurrent_precision"] = "bfloat16"
     texts = ["A red circle is left of a blue square.", "Two green triangles."]
     expected = model.search(tf.constant(texts))
     path = export_saved_model(model, str(tmp_path / "m"))
@@ -83,3 +85,72 @@ def test_export_serves_it_on_the_cpp_path(tmp_path):
     assert report["exit_code"] == 0, report
     assert [s.decode() for s in answer["outputs"]] == [
         s.decode() for s in np.asarray(expected["text"])[:, 0]]
+
+
+def tiny_decoder(decoder, cell, layers=2, seed=0):
+    keras.utils.set_random_seed(seed)
+    if decoder == "attention":
+        dec = AttentionDecoder(cell, 16, ContentAttention(8, "additive"),
+                               vocab_size=40, num_layers=layers)
+    else:
+        dec = RNNDecoder(cell, 16, vocab_size=40, num_layers=layers)
+    model = Seq2Seq(RNNEncoder("gru", 8, bidirectional=True, vocab_size=40),
+                    dec, start_id=2, end_id=3)
+    model({"source": SOURCE, "target_in": SOURCE})
+    return model
+
+
+def steps(model, n=3, **context):
+    """The decoder's states and logits over `n` steps from SOURCE."""
+    decoder = model.decoder
+    outputs, state, mask = model.encoder(SOURCE)
+    memory = decoder.prepare_memory(outputs, mask)
+    state = decoder.initial_state(outputs, state)
+    ids = np.array([2, 2], "int32")
+    seen = []
+    with decoder.search_output(**context):
+        for i in range(n):
+            logits, state = decoder.step(ids, state, memory)
+            seen += [np.asarray(x) for x in state["rnn"]] + [
+                np.asarray(logits)]
+            ids = np.array([5 + i, 9 - i], "int32")
+    return seen
+
+
+@pytest.mark.parametrize("decoder", ["attention", "rnn"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_prepared_cells_step_as_the_keras_cells(decoder, cell):
+    model = tiny_decoder(decoder, cell)
+    # Larger weights than the initialisers give, so every gate matters.
+    for weight in model.decoder.weights:
+        weight.assign(np.asarray(weight) * 3 + 0.1)
+    keras_cells = steps(model)
+    fused = steps(model, recurrent_precision="float32")
+    for got, want in zip(fused, keras_cells):
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-5)
+    low = steps(model, recurrent_precision="bfloat16")
+    for got, want in zip(low, keras_cells):
+        np.testing.assert_allclose(got, want, rtol=0.05, atol=0.05)
+    assert not all(np.array_equal(a, b) for a, b in zip(low, keras_cells))
+    # Through a search too.
+    full = model.search(SOURCE, method="beam", beam_size=3, max_length=6)
+    prepared = model.search(SOURCE, method="beam", beam_size=3,
+                            max_length=6, recurrent_precision="float32")
+    np.testing.assert_array_equal(prepared["tokens"], full["tokens"])
+
+
+def test_recurrent_kernels_are_cast_once_outside_the_loop():
+    model = tiny_decoder("attention", "lstm", layers=1)
+    fn = tf.function(lambda x: model.search(
+        x, method="greedy", max_length=6, recurrent_precision="bfloat16"))
+    graph = fn.get_concrete_function(
+        tf.TensorSpec([None, None], tf.int32)).graph
+    cell = model.decoder.cells[0]
+    stacked = (cell.kernel.shape[0] + cell.recurrent_kernel.shape[0],
+               cell.kernel.shape[1])
+    outer_casts = [op for op in graph.get_operations() if op.type == "Cast"
+                   and op.get_attr("DstT") == tf.bfloat16
+                   and tuple(op.outputs[0].shape) == stacked]
+    assert len(outer_casts) == 1
+    with pytest.raises(ValueError, match="valid ones are float32, bfloat16"):
+        model.search(SOURCE, method="greedy", recurrent_precision="int8")
