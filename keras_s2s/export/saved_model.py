@@ -191,7 +191,7 @@ def export_saved_model(model, out_dir, version=None, name=None,
     ensure_free_space(out_dir, int(state_bytes(model) * 1.05) + (16 << 20))
     module = ServingModule(model, image_size=image_size, settings=settings)
     signatures = module.signatures()
-    with _as_saving_traces():
+    with _as_saving_traces(), module.prepared_weights():
         track_function_variables(module, signatures.values())
     tmp = os.path.join(out_dir, f"{TMP_PREFIX}{version or 'next'}-"
                                 f"{os.getpid()}-{uuid.uuid4().hex[:8]}")

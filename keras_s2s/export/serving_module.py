@@ -1,5 +1,7 @@
 """The tf.Module whose signatures a SavedModel for TF Serving exposes."""
 
+import contextlib
+
 import tensorflow as tf
 
 from keras_s2s.export.export_settings import ExportSettings
@@ -130,6 +132,27 @@ class ServingModule(tf.Module):
     @property
     def model(self):
         return self._held.model
+
+    def prepared_weights(self):
+        """A context in which the signatures trace reading the search's
+        lower-precision weights (`output_precision`, `recurrent_precision`)
+        from variables made here, once: the SavedModel then holds the
+        bfloat16 kernels in place of the float32 ones the search would
+        cast on every request (the variables a signature does not read are
+        not saved)."""
+        precision = self.defaults.get("output_precision", "float32")
+        recurrent = self.defaults.get("recurrent_precision")
+        if precision == "float32" and recurrent is None:
+            return contextlib.nullcontext()
+        from keras_s2s.layers.recurrent_decoding import search_weights
+        from keras_s2s.layers.recurrent_decoding import stored_search_weights
+
+        decoder = self.model.decoder
+        weights = tf.nest.map_structure(
+            lambda t: None if t is None else tf.Variable(
+                tf.convert_to_tensor(t), trainable=False),
+            search_weights(decoder, precision, recurrent))
+        return stored_search_weights(decoder, weights, precision, recurrent)
 
     def signatures(self):
         """The functions to save as signatures; the tensor defaults of

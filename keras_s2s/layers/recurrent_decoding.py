@@ -152,6 +152,40 @@ def build_output(decoder):
         decoder.output_projection.build((None, None, decoder.units))
 
 
+def search_weights(decoder, precision="float32", recurrent_precision=None):
+    """What a search reads in place of the decoder's layers: the output
+    kernel (or the transposed tied embedding) cast to `precision` and its
+    bias, and with `recurrent_precision` the cells' prepared weights
+    (`search_cells`). A dict of tensors; an export may hold them as
+    variables (`stored_search_weights`)."""
+    if decoder.tie_embeddings:
+        kernel = ops.transpose(decoder.embedding.embeddings)
+        bias = decoder.output_bias
+    else:
+        kernel = decoder.output_projection.kernel
+        bias = decoder.output_projection.bias
+    weights = {"kernel": ops.cast(kernel, precision), "bias": bias}
+    cells = getattr(decoder, "cells", None)
+    if recurrent_precision is not None and cells:
+        weights["cells"] = search_cells(cells, recurrent_precision)
+    return weights
+
+
+@contextlib.contextmanager
+def stored_search_weights(decoder, weights, precision="float32",
+                          recurrent_precision=None):
+    """While open, a search with these precisions reads `weights` (the
+    structure `search_weights` returns, e.g. as variables of an export, so
+    a SavedModel holds the bfloat16 kernels and casts nothing per
+    request) instead of preparing its own."""
+    key = (precision, recurrent_precision)
+    object.__setattr__(decoder, "_stored_search_weights", (key, weights))
+    try:
+        yield
+    finally:
+        object.__setattr__(decoder, "_stored_search_weights", None)
+
+
 @contextlib.contextmanager
 def search_output(decoder, precision="float32", columns=None,
                   recurrent_precision=None):
@@ -163,34 +197,30 @@ def search_output(decoder, precision="float32", columns=None,
     in the activations' dtype, the bias added in it. With
     `recurrent_precision`, the recurrent cells' products also read weights
     prepared here (`search_cells`): one product per LSTM step, in that
-    precision."""
+    precision. Weights given by `stored_search_weights` are read as they
+    are."""
     for value in (precision, recurrent_precision or "float32"):
         if value not in OUTPUT_PRECISIONS:
             raise ValueError(f"Unknown precision {value!r}; valid ones are "
                              f"{', '.join(OUTPUT_PRECISIONS)}.")
-    cells = getattr(decoder, "cells", None)
-    object.__setattr__(decoder, "_search_cells", None)
-    if recurrent_precision is not None and cells:
-        object.__setattr__(decoder, "_search_cells",
-                           search_cells(cells, recurrent_precision))
-    if precision == "float32" and columns is None:
-        try:
-            yield
-        finally:
-            object.__setattr__(decoder, "_search_cells", None)
-        return
-    if decoder.tie_embeddings:
-        kernel = ops.transpose(decoder.embedding.embeddings)
-        bias = decoder.output_bias
+    stored = getattr(decoder, "_stored_search_weights", None)
+    custom_output = precision != "float32" or columns is not None
+    if stored is not None and stored[0] == (precision, recurrent_precision):
+        weights = stored[1]
+    elif custom_output or recurrent_precision is not None:
+        weights = search_weights(decoder, precision, recurrent_precision)
     else:
-        kernel = decoder.output_projection.kernel
-        bias = decoder.output_projection.bias
-    if columns is not None:
-        kernel = ops.take(kernel, columns, axis=1)
-        bias = ops.take(bias, columns, axis=0)
+        weights = {}
+    kernel = bias = None
+    if custom_output:
+        kernel, bias = weights["kernel"], weights["bias"]
+        if columns is not None:
+            kernel = ops.take(kernel, columns, axis=1)
+            bias = ops.take(bias, columns, axis=0)
     # Not tracked attributes: tensors of the search's own graph.
-    object.__setattr__(decoder, "_search_kernel", ops.cast(kernel, precision))
+    object.__setattr__(decoder, "_search_kernel", kernel)
     object.__setattr__(decoder, "_search_bias", bias)
+    object.__setattr__(decoder, "_search_cells", weights.get("cells"))
     try:
         yield
     finally:

@@ -85,6 +85,21 @@ def test_export_serves_it_on_the_cpp_path(tmp_path):
     assert report["exit_code"] == 0, report
     assert [s.decode() for s in answer["outputs"]] == [
         s.decode() for s in np.asarray(expected["text"])[:, 0]]
+    # The export holds the bfloat16 kernels (output layer; the LSTM's two
+    # kernels stacked) instead of their float32 originals.
+    reader = tf.train.load_checkpoint(f"{path}/variables/variables")
+    shapes = reader.get_variable_to_shape_map()
+    dtypes = reader.get_variable_to_dtype_map()
+    decoder = model.decoder
+    cell = decoder.cells[0]
+    stacked = [cell.kernel.shape[0] + cell.recurrent_kernel.shape[0],
+               cell.kernel.shape[1]]
+    for shape in (list(decoder.output_projection.kernel.shape), stacked):
+        held = {dtypes[k] for k, v in shapes.items() if v == shape}
+        assert held == {tf.bfloat16}, (shape, held)
+    assert list(cell.recurrent_kernel.shape) not in shapes.values()
+    # The model itself searches with its own weights again afterwards.
+    assert getattr(decoder, "_stored_search_weights", None) is None
 
 
 def tiny_decoder(decoder, cell, layers=2, seed=0):
