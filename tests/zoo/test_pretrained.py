@@ -75,23 +75,37 @@ def test_pretrained_with_a_new_vocabulary_keeps_the_rest(shipped):
         np.asarray(tuned.decoder.cells[0].kernel))
 
 
-def test_float16_storage_halves_the_file_and_loads_rounded_weights(tmp_path):
+STORAGE_SIZES = {**TINY, "encoder": {"units": 32, "embedding_dim": 32},
+                 "decoder": {"units": 64, "embedding_dim": 32}}
+
+
+def stored_copies(tmp_path, dtype):
+    """A small model, and the paths of its float32 and `dtype` files."""
+    model = zoo.load("bilstm_attn_mt", pretrained=False, **STORAGE_SIZES)
+    paths = []
+    for stored in ("float32", dtype):
+        entry = zoo.save_for_zoo(model, tmp_path / stored, "m", dtype=stored)
+        paths.append(tmp_path / stored / entry["weights"]["file"])
+        assert entry["weights"]["sha256"] == sha256_of(paths[-1])
+    return model, *paths
+
+
+def h5_arrays(path):
     import h5py
 
-    sizes = {**TINY, "encoder": {"units": 32, "embedding_dim": 32},
-             "decoder": {"units": 64, "embedding_dim": 32}}
-    model = zoo.load("bilstm_attn_mt", pretrained=False, **sizes)
-    full = zoo.save_for_zoo(model, tmp_path / "32", "m")
-    half = zoo.save_for_zoo(model, tmp_path / "16", "m", dtype="float16")
-    full_path = tmp_path / "32" / full["weights"]["file"]
-    half_path = tmp_path / "16" / half["weights"]["file"]
-    assert half["weights"]["sha256"] == sha256_of(half_path)
-    # Every array is stored in float16; the file is about half as big.
-    dtypes = set()
-    with h5py.File(half_path, "r") as f:
-        f.visititems(lambda name, item: dtypes.add(str(item.dtype))
+    found = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, item: found.update({name: item[()]})
                      if isinstance(item, h5py.Dataset) else None)
-    assert dtypes == {"float16"}
+    return found
+
+
+def test_float16_storage_halves_the_file_and_loads_rounded_weights(tmp_path):
+    model, full_path, half_path = stored_copies(tmp_path, "float16")
+    sizes = STORAGE_SIZES
+    # Every array is stored in float16; the file is about half as big.
+    assert {str(a.dtype) for a in h5_arrays(half_path).values()} == {
+        "float16"}
     assert half_path.stat().st_size < 0.6 * full_path.stat().st_size
     # It loads into the float32 model as is: each weight rounded once.
     fresh = zoo.load("bilstm_attn_mt", pretrained=False, **sizes,
@@ -105,24 +119,9 @@ def test_float16_storage_halves_the_file_and_loads_rounded_weights(tmp_path):
 
 
 def test_int8_storage_quarters_the_matrices_and_loads_dequantized(tmp_path):
-    import h5py
-
-    sizes = {**TINY, "encoder": {"units": 32, "embedding_dim": 32},
-             "decoder": {"units": 64, "embedding_dim": 32}}
-    model = zoo.load("bilstm_attn_mt", pretrained=False, **sizes)
-    full = zoo.save_for_zoo(model, tmp_path / "32", "m")
-    small = zoo.save_for_zoo(model, tmp_path / "8", "m", dtype="int8")
-    full_path = tmp_path / "32" / full["weights"]["file"]
-    small_path = tmp_path / "8" / small["weights"]["file"]
-    assert small["weights"]["sha256"] == sha256_of(small_path)
-    def arrays(path):
-        found = {}
-        with h5py.File(path, "r") as f:
-            f.visititems(lambda name, item: found.update({name: item[()]})
-                         if isinstance(item, h5py.Dataset) else None)
-        return found
-
-    stored, plain = arrays(small_path), arrays(full_path)
+    model, full_path, small_path = stored_copies(tmp_path, "int8")
+    sizes = STORAGE_SIZES
+    stored, plain = h5_arrays(small_path), h5_arrays(full_path)
     # values, scales, biases
     assert {str(a.dtype) for a in stored.values()} == {"int8", "float32",
                                                        "float16"}
