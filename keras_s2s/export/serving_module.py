@@ -134,25 +134,33 @@ class ServingModule(tf.Module):
         return self._held.model
 
     def prepared_weights(self):
-        """A context in which the signatures trace reading the search's
-        lower-precision weights (`output_precision`, `recurrent_precision`)
-        from variables made here, once: the SavedModel then holds the
-        bfloat16 kernels in place of the float32 ones the search would
-        cast on every request (the variables a signature does not read are
-        not saved)."""
+        """A context in which the signatures trace reading, from variables
+        made here once, the search's lower-precision weights
+        (`output_precision`, `recurrent_precision`) and the vocabulary
+        shortlist's table. The SavedModel then holds the bfloat16 kernels
+        in place of the float32 ones the search would cast on every
+        request (the variables a signature does not read are not saved),
+        and one copy of the table instead of a constant in every graph."""
+        stack = contextlib.ExitStack()
         precision = self.defaults.get("output_precision", "float32")
         recurrent = self.defaults.get("recurrent_precision")
-        if precision == "float32" and recurrent is None:
-            return contextlib.nullcontext()
-        from keras_s2s.layers.recurrent_decoding import search_weights
-        from keras_s2s.layers.recurrent_decoding import stored_search_weights
+        if precision != "float32" or recurrent is not None:
+            from keras_s2s.layers.recurrent_decoding import search_weights
+            from keras_s2s.layers.recurrent_decoding import stored_search_weights
 
-        decoder = self.model.decoder
-        weights = tf.nest.map_structure(
-            lambda t: None if t is None else tf.Variable(
-                tf.convert_to_tensor(t), trainable=False),
-            search_weights(decoder, precision, recurrent))
-        return stored_search_weights(decoder, weights, precision, recurrent)
+            decoder = self.model.decoder
+            weights = tf.nest.map_structure(
+                lambda t: None if t is None else tf.Variable(
+                    tf.convert_to_tensor(t), trainable=False),
+                search_weights(decoder, precision, recurrent))
+            stack.enter_context(stored_search_weights(decoder, weights,
+                                                      precision, recurrent))
+        shortlist = self.model.vocabulary_shortlist
+        if self.defaults.get("shortlist") and shortlist is not None:
+            shortlist.stored_table = tf.Variable(shortlist.table,
+                                                 trainable=False)
+            stack.callback(setattr, shortlist, "stored_table", None)
+        return stack
 
     def signatures(self):
         """The functions to save as signatures; the tensor defaults of

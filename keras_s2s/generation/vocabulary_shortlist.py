@@ -57,6 +57,9 @@ class VocabularyShortlist:
                     f"[0, {self.target_vocab_size}).")
         # Reserved source ids (padding, ...) bring no candidates.
         self.table[:min(self.reserved, len(self.table))] = 0
+        # What `candidates` reads instead of `table` when set (an export's
+        # variable: one copy in its checkpoint, not a constant per graph).
+        self.stored_table = None
 
     @property
     def source_vocab_size(self):
@@ -80,7 +83,9 @@ class VocabularyShortlist:
         """Sorted int32 target ids [C] a search of `source_ids` [B, S] may
         write (in the graph: `keras.ops` only)."""
         source_ids = ops.reshape(ops.cast(source_ids, "int32"), (-1,))
-        picked = ops.reshape(ops.take(self.table, source_ids, axis=0), (-1,))
+        table = self.table if self.stored_table is None else \
+            self.stored_table
+        picked = ops.reshape(ops.take(table, source_ids, axis=0), (-1,))
         always = np.concatenate([np.arange(self.reserved, dtype="int32"),
                                  self.frequent])
         ids = ops.concatenate([ops.convert_to_tensor(always), picked])

@@ -174,6 +174,20 @@ def test_an_export_with_a_shortlist_serves_on_the_cpp_path(tmp_path):
     assert report["exit_code"] == 0, report
     assert [s.decode() for s in answer["outputs"]] == [
         s.decode() for s in np.asarray(expected["text"])[:, 0]]
+    # The table is saved once, as a variable, not as a constant per graph.
+    reader = tf.train.load_checkpoint(f"{path}/variables/variables")
+    table = list(net.vocabulary_shortlist.table.shape)
+    assert table in reader.get_variable_to_shape_map().values()
+    graphs = tf.saved_model.load(path).signatures
+    for name, function in graphs.items():
+        graph = function.graph.as_graph_def()
+        nodes = list(graph.node) + [node for f in graph.library.function
+                                    for node in f.node_def]
+        constants = [node for node in nodes if node.op == "Const" and [
+            d.size for d in node.attr["value"].tensor.tensor_shape.dim]
+            == table]
+        assert not constants, name
+    assert net.vocabulary_shortlist.stored_table is None
 
 
 def test_the_cli_fits_one_on_data_or_reads_a_file(tmp_path):
