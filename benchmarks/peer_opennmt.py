@@ -167,15 +167,23 @@ def latency_peer(venv, work, checkpoint, n):
     return float(m.group(1)), float(m.group(2))
 
 
-def export_ours(work, search, precision):
+def export_options(args):
+    """The `keras-s2s export` speed options this run measures."""
+    options = ["--output-precision", args.output_precision,
+               "--recurrent-precision", args.recurrent_precision]
+    if args.shortlist:
+        options += ["--shortlist", args.shortlist]
+    return options
+
+
+def export_ours(work, search, options):
     """A fresh export every run (one left by an older keras-s2s would be
     measured otherwise)."""
     out = work / f"ours-{search}"
     shutil.rmtree(out, ignore_errors=True)
-    log(f"keras-s2s export --search {search} --output-precision {precision}")
+    log(f"keras-s2s export --search {search} {' '.join(options)}")
     run([BIN / "keras-s2s", "export", "bilstm_attn_mt", "--out", out,
-         "--version", 1, "--search", search, "--output-precision",
-         precision])
+         "--version", 1, "--search", search, *options])
     return out / "1"
 
 
@@ -235,6 +243,13 @@ def main():
                         choices=("float32", "bfloat16", "auto"),
                         help="keras-s2s export --output-precision (auto: "
                         "bfloat16 where this CPU has bfloat16 units)")
+    parser.add_argument("--recurrent-precision", default="auto",
+                        choices=("float32", "bfloat16", "auto"),
+                        help="keras-s2s export --recurrent-precision")
+    parser.add_argument("--shortlist", default=None,
+                        help="keras-s2s export --shortlist (e.g. "
+                        "multi30k:en-de; default: none, the full "
+                        "vocabulary)")
     args = parser.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -257,10 +272,10 @@ def main():
     peer_median, peer_p90 = latency_peer(venv, work, checkpoint,
                                          args.latency_n)
     log("decoding: keras-s2s")
-    beam_export = export_ours(work, "beam", args.output_precision)
+    options = export_options(args)
+    beam_export = export_ours(work, "beam", options)
     beam = decode_ours(work, beam_export, args.sentences, args.latency_n)
-    greedy = decode_ours(work, export_ours(work, "greedy",
-                                           args.output_precision),
+    greedy = decode_ours(work, export_ours(work, "greedy", options),
                          args.sentences, 0)
     cpp = decode_ours_cpp(work, beam_export, args.sentences, args.latency_n)
     rows += [
@@ -290,8 +305,7 @@ def main():
           f"{' '.join(flags) or 'none'}")
     print(f"Multi30k test_2016_flickr, first {args.sentences} sentences; "
           "OpenNMT-py 3.5.1 (torch 2.13 CPU) vs keras-s2s bilstm_attn_mt "
-          "through its SavedModel (export --output-precision "
-          f"{args.output_precision})\n")
+          f"through its SavedModel (export {' '.join(options)})\n")
     print("| measure | OpenNMT-py | keras-s2s | ratio (>1: ours better) |")
     print("| --- | ---: | ---: | ---: |")
     for name, peer, ours, ratio in rows:

@@ -44,7 +44,7 @@ def corpus(n=200, seed=0):
 def test_lexicon_finds_each_words_translation():
     sources, targets = corpus()
     shortlist = VocabularyShortlist.fit(sources, targets, V, V, size=1,
-                                        frequent=1)
+                                        frequent=1, multiple=1)
     for word in range(5, 25):
         assert shortlist.table[word, 0] == word + 10
     assert list(shortlist.frequent) == [4]
@@ -56,16 +56,35 @@ def test_lexicon_finds_each_words_translation():
 def test_saved_and_loaded(tmp_path):
     sources, targets = corpus()
     shortlist = VocabularyShortlist.fit(sources, targets, V, V, size=3,
-                                        frequent=2)
+                                        frequent=2, multiple=8)
     shortlist.save(tmp_path / "s.npz")
     again = VocabularyShortlist.load(tmp_path / "s.npz")
     np.testing.assert_array_equal(again.table, shortlist.table)
     np.testing.assert_array_equal(again.frequent, shortlist.frequent)
-    assert again.target_vocab_size == V
+    assert (again.target_vocab_size, again.multiple) == (V, 8)
     other = tmp_path / "other.npz"
     np.savez(other, table=np.zeros((2, 2), "int32"))
     with pytest.raises(ValueError, match="not a vocabulary shortlist"):
         VocabularyShortlist.load(other)
+
+
+def test_candidates_are_rounded_up_with_the_lowest_other_ids():
+    sources, targets = corpus()
+    exact = VocabularyShortlist.fit(sources, targets, V, V, size=1,
+                                    frequent=1, multiple=1)
+    rounded = VocabularyShortlist(exact.table, exact.frequent, V,
+                                  multiple=8)
+    for source in ([[7, 12, 0]], [[5, 6, 7, 8, 9, 10, 11, 12, 13]]):
+        want = np.asarray(exact.candidates(np.array(source)))
+        got = np.asarray(rounded.candidates(np.array(source)))
+        assert len(got) % 8 == 0 and len(got) >= len(want)
+        assert (np.diff(got) > 0).all()  # sorted, each id once
+        assert set(want) <= set(got)
+        others = sorted(set(range(V)) - set(want))
+        assert set(got) - set(want) == set(others[:len(got) - len(want)])
+    everything = VocabularyShortlist(np.zeros((V, 1)), np.arange(35), V,
+                                     multiple=16)
+    assert len(everything.candidates(np.array([[5]]))) == V  # 48, capped
 
 
 def test_bad_ids_are_refused():
@@ -105,7 +124,7 @@ def test_search_equals_a_full_search_with_the_rest_masked(method, options,
     net = model()
     sources, targets = corpus()
     net.vocabulary_shortlist = VocabularyShortlist.fit(
-        sources, targets, V, V, size=2, frequent=2)
+        sources, targets, V, V, size=2, frequent=2, multiple=1)
     allowed = np.asarray(net.vocabulary_shortlist.candidates(SOURCE))
     assert 8 < len(allowed) < V
     got = net.search(SOURCE, method=method, shortlist=True, max_length=7,
