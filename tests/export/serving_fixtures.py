@@ -59,3 +59,23 @@ def build(name, tokenizers, **overrides):
     source = None if is_image_model(name) else tokenizer
     return zoo.load(name, pretrained=False, source_tokenizer=source,
                     target_tokenizer=tokenizer, **tiny(name), **overrides)
+
+
+def export_and_serve(net, path, texts=TEXTS[:2], **export_options):
+    """Exports `net` to `path`, answers `texts` on TF Serving's C++ path,
+    checks the answers equal `net.search` in Python, and returns the
+    SavedModel's folder."""
+    import numpy as np
+
+    from keras_s2s.export import export_saved_model
+    from keras_s2s.export import predict_request
+    from keras_s2s.export import run_serving_path
+
+    expected = net.search(tf.constant(texts))
+    saved = export_saved_model(net, str(path), **export_options)
+    report, [answer] = run_serving_path(
+        saved, [predict_request({"inputs": np.array(texts, object)})])
+    assert report["exit_code"] == 0, report
+    assert [s.decode() for s in answer["outputs"]] == [
+        s.decode() for s in np.asarray(expected["text"])[:, 0]]
+    return saved

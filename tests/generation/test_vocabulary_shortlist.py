@@ -10,9 +10,6 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from keras_s2s.export import export_saved_model
-from keras_s2s.export import predict_request
-from keras_s2s.export import run_serving_path
 from keras_s2s.generation import VocabularyShortlist
 from keras_s2s.layers import AttentionDecoder
 from keras_s2s.layers import ContentAttention
@@ -23,6 +20,7 @@ from keras_s2s.models import Seq2Seq
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1]
                        / "export"))
 from serving_fixtures import build  # noqa: E402
+from serving_fixtures import export_and_serve  # noqa: E402
 from serving_fixtures import make_tokenizers  # noqa: E402
 
 V = 40
@@ -185,14 +183,8 @@ def test_an_export_with_a_shortlist_serves_on_the_cpp_path(tmp_path):
     net.vocabulary_shortlist = VocabularyShortlist.fit_texts(
         net, *zip(*pairs), size=3, frequent=5)
     net.generation_config["shortlist"] = True
-    expected = net.search(tf.constant(texts))
-    path = export_saved_model(net, str(tmp_path / "m"), check=False,
-                              warmup=False)
-    report, [answer] = run_serving_path(
-        path, [predict_request({"inputs": np.array(texts, object)})])
-    assert report["exit_code"] == 0, report
-    assert [s.decode() for s in answer["outputs"]] == [
-        s.decode() for s in np.asarray(expected["text"])[:, 0]]
+    path = export_and_serve(net, tmp_path / "m", texts, check=False,
+                            warmup=False)
     # The table is saved once, as a variable, not as a constant per graph.
     reader = tf.train.load_checkpoint(f"{path}/variables/variables")
     table = list(net.vocabulary_shortlist.table.shape)

@@ -9,9 +9,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_s2s.export import export_saved_model
-from keras_s2s.export import predict_request
-from keras_s2s.export import run_serving_path
 from keras_s2s.layers import AttentionDecoder
 from keras_s2s.layers import ContentAttention
 from keras_s2s.layers import RNNDecoder
@@ -21,6 +18,7 @@ from keras_s2s.models import Seq2Seq
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1]
                        / "export"))
 from serving_fixtures import build  # noqa: E402
+from serving_fixtures import export_and_serve  # noqa: E402
 from serving_fixtures import make_tokenizers  # noqa: E402
 
 SOURCE = np.array([[5, 9, 7, 4, 0], [6, 6, 8, 0, 0]], "int32")
@@ -77,14 +75,7 @@ def test_export_serves_it_on_the_cpp_path(tmp_path):
     model = build("bilstm_attn_mt", make_tokenizers())
     model.generation_config["output_precision"] = "bfloat16"
     model.generation_config["recurrent_precision"] = "bfloat16"
-    texts = ["A red circle is left of a blue square.", "Two green triangles."]
-    expected = model.search(tf.constant(texts))
-    path = export_saved_model(model, str(tmp_path / "m"))
-    report, [answer] = run_serving_path(
-        path, [predict_request({"inputs": np.array(texts, object)})])
-    assert report["exit_code"] == 0, report
-    assert [s.decode() for s in answer["outputs"]] == [
-        s.decode() for s in np.asarray(expected["text"])[:, 0]]
+    path = export_and_serve(model, tmp_path / "m")
     # The export holds the bfloat16 kernels (output layer; the LSTM's two
     # kernels stacked) instead of their float32 originals.
     reader = tf.train.load_checkpoint(f"{path}/variables/variables")

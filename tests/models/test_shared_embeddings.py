@@ -9,9 +9,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_s2s.export import export_saved_model
-from keras_s2s.export import predict_request
-from keras_s2s.export import run_serving_path
 from keras_s2s.layers import AttentionDecoder
 from keras_s2s.layers import ConvEncoder
 from keras_s2s.layers import ImageEncoder
@@ -22,6 +19,7 @@ from keras_s2s.models import Seq2Seq
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1]
                        / "export"))
 from serving_fixtures import build  # noqa: E402
+from serving_fixtures import export_and_serve  # noqa: E402
 from serving_fixtures import make_tokenizers  # noqa: E402
 
 V, E = 30, 8
@@ -120,18 +118,10 @@ def test_a_zoo_model_with_shared_embeddings_serves_on_the_cpp_path(tmp_path):
     tokenizers = make_tokenizers()
     net = build("bilstm_attn_mt", tokenizers, share_embeddings=True)
     assert net.decoder.embedding is net.encoder.source_embedding()
-    texts = ["A red circle is left of a blue square.", "Two green triangles."]
-    expected = net.search(tf.constant(texts))
-    path = export_saved_model(net, str(tmp_path / "m"), check=False,
-                              warmup=False)
+    path = export_and_serve(net, tmp_path / "m", check=False, warmup=False)
     # The checkpoint holds the shared matrix once.
     reader = tf.train.load_checkpoint(f"{path}/variables/variables")
     saved = sum(int(np.prod(shape)) for key, shape
                 in reader.get_variable_to_shape_map().items()
                 if key != "_CHECKPOINTABLE_OBJECT_GRAPH")
     assert saved == net.count_params()
-    report, [answer] = run_serving_path(
-        path, [predict_request({"inputs": np.array(texts, object)})])
-    assert report["exit_code"] == 0, report
-    assert [s.decode() for s in answer["outputs"]] == [
-        s.decode() for s in np.asarray(expected["text"])[:, 0]]
