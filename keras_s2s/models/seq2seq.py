@@ -366,11 +366,7 @@ class Seq2Seq(keras.Model):
             text = self.target_tokenizer.detokenize(flat)
             result["text"] = ops.reshape(text, (shape[0], shape[1]))
             if _is_text(inputs):
-                # An empty (or all-whitespace) input gives an empty output
-                # with score 0, whatever the model would make of no source.
-                empty = ops.logical_not(ops.any(mask, axis=1))[:, None]
-                result["text"] = ops.where(empty, "", result["text"])
-                result["scores"] = ops.where(empty, 0.0, result["scores"])
+                result = _empty_inputs_give_nothing(result, mask, self.pad_id)
         return result
 
     def generate(self, inputs, split_sentences=None, **options):
@@ -458,3 +454,20 @@ class Seq2Seq(keras.Model):
 
     def build_from_config(self, config):
         self.build(config["input_shape"])
+
+
+def _empty_inputs_give_nothing(result, mask, pad_id):
+    """An empty (or all-whitespace) input gets an empty output: text "",
+    no tokens (padding), length 0, score 0 and no alignment, whatever the
+    model would make of no source (which varies with the batch it is in)."""
+    empty = ops.logical_not(ops.any(mask, axis=1))
+    out = dict(result)
+    for name, value in result.items():
+        rows = ops.reshape(empty, (-1,) + (1,) * (len(value.shape) - 1))
+        if name == "text":
+            out[name] = ops.where(rows, "", value)
+        elif name == "tokens":
+            out[name] = ops.where(rows, ops.cast(pad_id, value.dtype), value)
+        else:
+            out[name] = ops.where(rows, ops.zeros((), value.dtype), value)
+    return out

@@ -294,6 +294,14 @@ def test_empty_batches_and_corrupt_images(name, exported):
     assert plain["empty"]["outputs"].shape == (0,)
     assert plain["nbest_empty"]["outputs"].shape == (0, 2)
     assert plain["nbest_empty"]["alignments"].shape[:3] == (0, 2, 6)
+    if not is_image_model(name):
+        # An empty text in a batch: nothing written, whatever its batch.
+        pad = exported[name]["model"].target_tokenizer.id_to_piece(
+            exported[name]["model"].pad_id).numpy()
+        empty = plain["nbest_b"]  # inputs "" and a long text
+        assert (empty["output_pieces"][0] == pad).all()
+        assert not empty["lengths"][0].any()
+        assert not empty["alignments"][0].any()
     if is_image_model(name):
         error = plain["corrupt"]
         assert isinstance(error, ServingError)

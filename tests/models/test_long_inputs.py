@@ -63,3 +63,26 @@ def test_cli_translates_a_paragraph_quietly(model):
     assert "precompiled_charsmap is empty" in verbose.stderr
     assert verbose.stdout.splitlines() == model.generate(["Two dogs."],
                                                          method="greedy")
+
+
+@pytest.mark.parametrize("method", ["greedy", "beam"])
+def test_an_empty_input_gets_nothing_whatever_its_batch(model, method):
+    # What the model would write for no source depends on the other
+    # entries' shapes (near ties); the answer for an empty input must not.
+    import numpy as np
+    import tensorflow as tf
+
+    options = dict(method=method, max_length=6, return_alignments=True)
+    if method == "beam":
+        options.update(beam_size=3, num_return=2)
+    for batch in ([""], ["   ", SENTENCES[0]], [SENTENCES[1], "", ""]):
+        result = {k: np.asarray(v) for k, v in model.search(
+            tf.constant(batch), **options).items()}
+        for i, text in enumerate(batch):
+            if text.strip():
+                assert result["lengths"][i].min() > 0
+                continue
+            assert set(result["text"][i].tolist()) == {b""}
+            assert (result["tokens"][i] == model.pad_id).all()
+            for name in ("lengths", "scores", "log_probs", "alignments"):
+                assert not result[name][i].any(), name
