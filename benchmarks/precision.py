@@ -3,9 +3,16 @@
 Trains `bilstm_attn_mt` at its shipped size on Multi30k train twice in one
 run, the same way `keras-s2s train` does (its batches: bucketed by the
 longer side, batch 64; Adam 1e-3, clipnorm 1, label smoothing 0.1; same
-seed, data and shipped tokenizers): once with float32 everywhere, once with
-Keras' `mixed_bfloat16` policy (bfloat16 matrix products, float32 weights
-and loss). Prints, for each:
+seed, data and shipped tokenizers), in each of `--variants`:
+
+- `float32`: float32 everywhere;
+- `mixed_bfloat16`: Keras' policy (every layer computes in bfloat16,
+  recurrent states and attention included; float32 weights and loss);
+- `matmul_bfloat16`: float32 policy, the decoder's recurrent and output
+  products in bfloat16 (`Seq2Seq(matmul_precision="bfloat16")`: states,
+  attention, encoder and loss stay float32).
+
+Prints, for each:
 
 - training sentences/s (steps after the first `--warmup`, which trace);
 - the validation loss (Multi30k val, teacher-forced, label smoothing 0.1)
@@ -13,6 +20,7 @@ and loss). Prints, for each:
 - whether this CPU has bfloat16 units (what `--precision auto` decides).
 
     python benchmarks/precision.py [--steps 600] [--eval-every 200]
+        [--variants float32,mixed_bfloat16,matmul_bfloat16]
 """
 
 import os
@@ -55,9 +63,15 @@ class Curve(keras.callbacks.Callback):
                                                          verbose=0)))
 
 
-def run(policy, data, tokenizers, args):
+VARIANTS = {"float32": ("float32", "float32"),
+            "mixed_bfloat16": ("mixed_bfloat16", "float32"),
+            "matmul_bfloat16": ("float32", "bfloat16")}
+
+
+def run(variant, data, tokenizers, args):
     (en, de), (val_en, val_de) = data
     tok_en, tok_de = tokenizers
+    policy, matmul = VARIANTS[variant]
     keras.mixed_precision.set_global_policy(policy)
     try:
         stream, _ = make_seq2seq_dataset(
@@ -71,7 +85,8 @@ def run(policy, data, tokenizers, args):
             length_policy="truncate", shuffle=False)
         keras.utils.set_random_seed(args.seed)
         model = zoo.load("bilstm_attn_mt", pretrained=False,
-                         source_tokenizer=tok_en, target_tokenizer=tok_de)
+                         source_tokenizer=tok_en, target_tokenizer=tok_de,
+                         matmul_precision=matmul)
         model.compile(
             optimizer=keras.optimizers.Adam(WarmupInverseSqrt(1e-3, 0),
                                             clipnorm=1.0),
@@ -82,30 +97,37 @@ def run(policy, data, tokenizers, args):
     finally:
         keras.mixed_precision.set_global_policy("float32")
     step = float(np.mean(curve.times[args.warmup:]))
-    return {"policy": policy, "sent_s": args.batch / step,
+    return {"policy": variant, "sent_s": args.batch / step,
             "losses": curve.losses}
 
 
 def main():
     parser = training_arguments(__doc__.splitlines()[0], 600)
     parser.add_argument("--eval-every", type=int, default=200)
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help="comma-separated, from: " + ", ".join(VARIANTS))
     args = parser.parse_args()
+    variants = args.variants.split(",")
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown --variants {sorted(unknown)}; valid ones "
+                     f"are {', '.join(VARIANTS)}")
     data, tokenizers = shipped_data()
-    rows = [run(policy, data, tokenizers, args)
-            for policy in ("float32", "mixed_bfloat16")]
+    rows = [run(variant, data, tokenizers, args) for variant in variants]
     print(f"\nbilstm_attn_mt, Multi30k train, batch {args.batch}, "
           f"{args.steps} steps, seed {args.seed}; bfloat16 units on this "
           f"CPU: {bf16_units() or 'none'} (--precision auto: "
           f"{training_policy('auto')})\n")
     marks = [f"val loss @{(i + 1) * args.eval_every}"
              for i in range(len(rows[0]["losses"]))]
-    print("| policy | sent/s | " + " | ".join(marks) + " |")
+    print("| variant | sent/s | " + " | ".join(marks) + " |")
     print("| --- | ---: |" + " ---: |" * len(marks))
     for r in rows:
         print(f"| {r['policy']} | {r['sent_s']:.1f} | "
               + " | ".join(f"{x:.3f}" for x in r["losses"]) + " |")
-    print(f"\nsentences/s ratio (mixed_bfloat16 / float32): "
-          f"{rows[1]['sent_s'] / rows[0]['sent_s']:.2f}x")
+    for r in rows[1:]:
+        print(f"sentences/s ratio ({r['policy']} / {rows[0]['policy']}): "
+              f"{r['sent_s'] / rows[0]['sent_s']:.2f}x")
 
 
 if __name__ == "__main__":

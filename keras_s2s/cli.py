@@ -145,6 +145,7 @@ def _train(args):
           label_smoothing=args.label_smoothing, clipnorm=args.clipnorm,
           checkpoint_every=args.checkpoint_every, strategy=args.strategy,
           mixed_precision=args.mixed_precision, precision=args.precision,
+          matmul_precision=args.matmul_precision,
           vocab_size=args.vocab_size,
           max_length=args.max_length, max_examples=args.max_examples,
           val_examples=args.val_examples,
@@ -421,6 +422,12 @@ def build_parser():
                        "GPU has bfloat16 units (default float32)")
     train.add_argument("--mixed-precision", action="store_true",
                        help="the same as --precision bfloat16")
+    train.add_argument("--matmul-precision", default="float32",
+                       choices=["auto", "float32", "bfloat16"],
+                       help="the decoder's recurrent and output matrix "
+                       "products (weights, states and loss stay float32); "
+                       "auto: bfloat16 where the CPU or GPU has bfloat16 "
+                       "units (default float32)")
     train.add_argument("--vocab-size", type=_positive, default=8000)
     train.add_argument("--max-length", type=_positive, default=100)
     train.add_argument("--max-examples", type=_positive, default=None)

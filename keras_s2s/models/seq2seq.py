@@ -1,5 +1,6 @@
 """An encoder, an attention decoder, their tokenizers and in-graph search."""
 
+import contextlib
 import inspect
 
 import keras
@@ -11,6 +12,8 @@ from keras_s2s.models.truncation_warning import TruncationWarning
 from keras_s2s.text.vocabulary import BOS_ID
 from keras_s2s.text.vocabulary import EOS_ID
 from keras_s2s.text.vocabulary import PAD_ID
+
+MATMUL_PRECISIONS = ("float32", "bfloat16")
 
 SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
@@ -170,6 +173,15 @@ class Seq2Seq(keras.Model):
             the decoder's `tie_embeddings` the output layer reads it too
             (three-way tying, Press & Wolf 2017). Needs an encoder that
             reads tokens and equal embedding sizes.
+        matmul_precision: `"float32"` (default) or `"bfloat16"`: in
+            teacher-forced calls (training, validation loss) the decoder's
+            recurrent cells and output layer multiply in this precision,
+            with their weights cast once per call (float32 weights,
+            gradients and states; one product per LSTM step, input and
+            recurrent kernels stacked). Faster on CPUs with bfloat16
+            units; measure the learning curve (`benchmarks/precision.py`).
+            Search has its own options (`output_precision`,
+            `recurrent_precision`).
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -184,8 +196,14 @@ class Seq2Seq(keras.Model):
                  source_tokenizer=None, target_tokenizer=None,
                  generation_config=None, max_source_length=None,
                  split_sentences=False, shared_vocabulary=False,
-                 share_embeddings=False, **kwargs):
+                 share_embeddings=False, matmul_precision="float32",
+                 **kwargs):
         super().__init__(**kwargs)
+        if matmul_precision not in MATMUL_PRECISIONS:
+            raise ValueError(f"Seq2Seq: unknown `matmul_precision` "
+                             f"{matmul_precision!r}; valid ones are "
+                             f"{', '.join(MATMUL_PRECISIONS)}.")
+        self.matmul_precision = matmul_precision
         self.encoder = _deserialize(encoder)
         self.decoder = _deserialize(decoder)
         _check_layers(self.encoder, self.decoder)
@@ -249,9 +267,18 @@ class Seq2Seq(keras.Model):
     def call(self, inputs, training=False):
         source = inputs["source"]
         outputs, state, mask = self.encoder(source, training=training)
-        return self.decoder(inputs["target_in"], outputs, state, mask,
-                            source_ids=self._source_ids(source),
-                            training=training)
+        with self._decoder_products():
+            return self.decoder(inputs["target_in"], outputs, state, mask,
+                                source_ids=self._source_ids(source),
+                                training=training)
+
+    def _decoder_products(self):
+        """The context of a teacher-forced decoder call: its products in
+        `matmul_precision` (the search's machinery, opened per call)."""
+        precision = self.matmul_precision
+        if precision == "float32":
+            return contextlib.nullcontext()
+        return self.decoder.search_output(precision, None, precision)
 
     def encode_inputs(self, inputs):
         """Raw text -> padded ids with the source tokenizer; else as given."""
@@ -447,6 +474,7 @@ class Seq2Seq(keras.Model):
             "split_sentences": self.split_sentences,
             "shared_vocabulary": self.shared_vocabulary,
             "share_embeddings": self.share_embeddings,
+            "matmul_precision": self.matmul_precision,
         }
 
     def get_build_config(self):

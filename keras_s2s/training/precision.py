@@ -49,3 +49,16 @@ def training_policy(precision="auto", cpuinfo="/proc/cpuinfo"):
     if precision == "auto":
         precision = "bfloat16" if bf16_units(cpuinfo) else "float32"
     return "mixed_bfloat16" if precision == "bfloat16" else "float32"
+
+
+def matmul_precision(choice="auto", cpuinfo="/proc/cpuinfo"):
+    """What `Seq2Seq.matmul_precision` training uses for `choice`:
+    `"float32"`, `"bfloat16"` (the decoder's recurrent and output products
+    in bfloat16; weights, states and loss float32), or `"auto"`: bfloat16
+    where `bf16_units()` finds hardware for it, float32 elsewhere."""
+    if choice not in PRECISIONS:
+        raise ValueError(f"Unknown matmul precision {choice!r}; valid "
+                         f"ones are {', '.join(PRECISIONS)}.")
+    if choice == "auto":
+        return "bfloat16" if bf16_units(cpuinfo) else "float32"
+    return choice

@@ -91,7 +91,9 @@ def build(config, source_tokenizer=None, target_tokenizer=None, name=None):
         max_source_length=config.get("max_source_length"),
         split_sentences=config.get("split_sentences", False),
         shared_vocabulary=config.get("shared_vocabulary", False),
-        share_embeddings=config.get("share_embeddings", False), name=name)
+        share_embeddings=config.get("share_embeddings", False),
+        matmul_precision=config.get("matmul_precision", "float32"),
+        name=name)
 
 
 def contract(name, **overrides):

@@ -23,7 +23,8 @@ class Preset:
             one), optional `generation` (default search
             options) and model-level keys (`target_vocab_size`,
             `source_vocab_size`, `max_source_length`, `image_size`,
-            `shared_vocabulary`, `share_embeddings`, `split_sentences`).
+            `shared_vocabulary`, `share_embeddings`, `split_sentences`,
+            `matmul_precision`).
         parameters: int or None. Parameter count at the preset's size
             (checked by the tests).
         weights: dict or None. The shipped weights file (`file`, `sha256`,

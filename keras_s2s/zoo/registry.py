@@ -61,8 +61,8 @@ def unregister(name):
 
 TOP_LEVEL_KEYS = ("source_vocab_size", "target_vocab_size",
                   "max_source_length", "image_size", "shared_vocabulary",
-                  "share_embeddings",
-                  "split_sentences")
+                  "share_embeddings", "split_sentences",
+                  "matmul_precision")
 
 
 def _check_overrides(name, overrides):

@@ -1,5 +1,5 @@
 """`keras-s2s train` options: --freeze-encoder, --patience,
---precision bfloat16, shared embeddings through --overrides, and
+--precision bfloat16, --matmul-precision, shared embeddings through --overrides, and
 `keras-s2s zoo pack` on a trained run."""
 
 import json
@@ -108,6 +108,23 @@ def test_mixed_precision_computes_in_bfloat16_and_restores_policy(tmp_path):
     expected = model.target_tokenizer.detokenize(tokens[None]).numpy()[0]
     assert model.generate(["a man is riding a bike ."], method="greedy",
                           max_length=12) == [expected.decode()]
+
+
+@requires_multi30k
+def test_matmul_precision_trains_and_is_recorded(tmp_path):
+    assert main(train_args(tmp_path / "r",
+                           extra=["--matmul-precision", "bfloat16"])) == 0
+    run = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert run["policy"] == "float32"
+    assert run["matmul_precision"] == "bfloat16"
+    model = load(tmp_path / "r" / "model.keras")
+    assert model.matmul_precision == "bfloat16"
+    history = json.loads((tmp_path / "r" / "history.json").read_text())
+    assert np.isfinite(history["loss"]).all()
+    # The default stays float32.
+    assert main(train_args(tmp_path / "f")) == 0
+    run = json.loads((tmp_path / "f" / "run.json").read_text())
+    assert run["matmul_precision"] == "float32"
 
 
 @requires_multi30k

@@ -16,6 +16,7 @@ $S2S train --model pointer_generator_summ --data dialogsum --out "$RUN" \
     --epochs "$EPOCHS" --batch-size 32 --max-length 400 --lr 2e-3 \
     --warmup-steps 200 --label-smoothing 0.0 --clipnorm 2.0 \
     --vocab-size 8000 --checkpoint-every 50 --patience 2 \
+    --matmul-precision float32 \
     --val-examples 100 --seed 0
 
 for method in greedy beam; do
