@@ -111,7 +111,7 @@ def test_mixed_precision_computes_in_bfloat16_and_restores_policy(tmp_path):
 
 
 @requires_multi30k
-def test_matmul_precision_trains_and_is_recorded(tmp_path):
+def test_matmul_precision_trains_and_is_recorded(base_run, tmp_path):
     assert main(train_args(tmp_path / "r",
                            extra=["--matmul-precision", "bfloat16"])) == 0
     run = json.loads((tmp_path / "r" / "run.json").read_text())
@@ -122,9 +122,9 @@ def test_matmul_precision_trains_and_is_recorded(tmp_path):
     history = json.loads((tmp_path / "r" / "history.json").read_text())
     assert np.isfinite(history["loss"]).all()
     # The default stays float32.
-    assert main(train_args(tmp_path / "f")) == 0
-    run = json.loads((tmp_path / "f" / "run.json").read_text())
+    run = json.loads((base_run / "run.json").read_text())
     assert run["matmul_precision"] == "float32"
+    assert load(base_run / "model.keras").matmul_precision == "float32"
 
 
 @requires_multi30k
