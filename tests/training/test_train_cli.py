@@ -112,7 +112,7 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(
     # The run recorded its data settings; evaluate used its seed.
     assert json.loads((out / "run.json").read_text()) == {
         "model": "bilstm_attn_mt", "data": "multi30k:en-de", "seed": 0,
-        "image_size": 64, "policy": "float32"}
+        "image_size": 64, "policy": "float32", "matmul_precision": "float32"}
     assert metrics["seed"] == 0
     # The score is BLEU of what the saved model writes for those sentences.
     from keras_s2s.datasets import load_multi30k
