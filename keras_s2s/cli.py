@@ -46,16 +46,11 @@ def _export(args):
     from keras_s2s.export import export_saved_model
 
     model = _load_model(args.model)
-    from keras_s2s.training.precision import bf16_units
+    from keras_s2s.training.precision import resolve_precision
 
-    def chosen(value):
-        if value == "auto":
-            return "bfloat16" if bf16_units() else "float32"
-        return value
-
-    precision = chosen(args.output_precision)
+    precision = resolve_precision(args.output_precision)
     model.generation_config["output_precision"] = precision
-    recurrent = chosen(args.recurrent_precision)
+    recurrent = resolve_precision(args.recurrent_precision)
     if recurrent != "float32":
         model.generation_config["recurrent_precision"] = recurrent
     if args.shortlist:

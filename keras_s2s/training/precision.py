@@ -46,18 +46,17 @@ def training_policy(precision="auto", cpuinfo="/proc/cpuinfo"):
     if precision not in PRECISIONS:
         raise ValueError(f"Unknown precision {precision!r}; valid "
                          f"precisions are {', '.join(PRECISIONS)}.")
-    if precision == "auto":
-        precision = "bfloat16" if bf16_units(cpuinfo) else "float32"
-    return "mixed_bfloat16" if precision == "bfloat16" else "float32"
+    resolved = resolve_precision(precision, cpuinfo)
+    return "mixed_bfloat16" if resolved == "bfloat16" else "float32"
 
 
-def matmul_precision(choice="auto", cpuinfo="/proc/cpuinfo"):
-    """What `Seq2Seq.matmul_precision` training uses for `choice`:
-    `"float32"`, `"bfloat16"` (the decoder's recurrent and output products
-    in bfloat16; weights, states and loss float32), or `"auto"`: bfloat16
-    where `bf16_units()` finds hardware for it, float32 elsewhere."""
+def resolve_precision(choice="auto", cpuinfo="/proc/cpuinfo"):
+    """`"float32"` or `"bfloat16"` for `choice`, one of `PRECISIONS`:
+    `"auto"` is bfloat16 where `bf16_units()` finds hardware for it,
+    float32 elsewhere (what `--precision`, `--matmul-precision` and the
+    export's `--output-precision`/`--recurrent-precision` decide)."""
     if choice not in PRECISIONS:
-        raise ValueError(f"Unknown matmul precision {choice!r}; valid "
+        raise ValueError(f"Unknown precision {choice!r}; valid "
                          f"ones are {', '.join(PRECISIONS)}.")
     if choice == "auto":
         return "bfloat16" if bf16_units(cpuinfo) else "float32"

@@ -11,7 +11,7 @@ from keras_s2s.training.evaluator import RUN_FILE
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.multi_worker_loop import wait_for_all_workers
-from keras_s2s.training.precision import matmul_precision as resolve_matmul_precision
+from keras_s2s.training.precision import resolve_precision
 from keras_s2s.training.precision import training_policy
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
 from keras_s2s.training.resumable_checkpoint import ensure_free_space
@@ -167,7 +167,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
     from keras_s2s.metrics import GenerationMetricsCallback
 
     policy = training_policy("bfloat16" if mixed_precision else precision)
-    products = resolve_matmul_precision(matmul_precision)
+    products = resolve_precision(matmul_precision)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, RUN_FILE), "w") as f:
         json.dump({"model": model, "data": data, "seed": seed,

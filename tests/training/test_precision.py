@@ -45,13 +45,13 @@ def test_explicit_precisions_and_a_bad_one(tmp_path):
 
 
 @needs_cpu_only
-def test_matmul_precision_auto_follows_the_units(tmp_path):
-    from keras_s2s.training.precision import matmul_precision
+def test_resolve_precision_auto_follows_the_units(tmp_path):
+    from keras_s2s.training.precision import resolve_precision
 
-    assert matmul_precision("auto", cpuinfo(tmp_path, "amx_bf16")) == \
+    assert resolve_precision("auto", cpuinfo(tmp_path, "amx_bf16")) == \
         "bfloat16"
-    assert matmul_precision("auto", cpuinfo(tmp_path, "avx512f")) == \
+    assert resolve_precision("auto", cpuinfo(tmp_path, "avx512f")) == \
         "float32"
-    assert matmul_precision("bfloat16", cpuinfo(tmp_path, "")) == "bfloat16"
+    assert resolve_precision("bfloat16", cpuinfo(tmp_path, "")) == "bfloat16"
     with pytest.raises(ValueError, match="valid ones are auto, float32"):
-        matmul_precision("fp16")
+        resolve_precision("fp16")
