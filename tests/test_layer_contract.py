@@ -21,11 +21,11 @@ EXAMPLES = {
                          filters=(4, 8), trainable_backbone=False,
                          dropout=0.1, image_size=16),
     "AttentionDecoder": dict(cell="lstm", units=5, attention=None,
-                             vocab_size=9, embedding_dim=5,
+                             vocab_size=9, embedding_dim=3,
                              input_feeding=False, num_layers=2, dropout=0.1,
                              coverage_loss_weight=0.5,
                              attention_regularization=0.25,
-                             tie_embeddings=True),
+                             tie_embeddings=True, attentional_dim=3),
     "PointerGeneratorDecoder": dict(
         cell="lstm", units=5, attention=None, vocab_size=9, embedding_dim=4,
         input_feeding=True, num_layers=1, dropout=0.0,

@@ -50,7 +50,7 @@ class AttentionDecoder(Decoder):
 
     Args:
         cell: str. `"gru"` or `"lstm"`.
-        units: int. Recurrent and attentional vector size.
+        units: int. Recurrent state size (and attention query size).
         attention: a `BaseAttention` layer (or its serialized config). Defaults
             to `ContentAttention(units, "additive")`.
         vocab_size: int. Target vocabulary size (required).
@@ -65,8 +65,14 @@ class AttentionDecoder(Decoder):
             attention penalty sum_i (1 - sum_t a_ti)^2 (Xu et al. 2015).
         tie_embeddings: bool. The output layer reuses the target embedding
             matrix (logits = attentional E^T + b; Press & Wolf 2017): one
-            variable, trained from both ends, vocab_size x units fewer
-            parameters. Needs `embedding_dim == units`.
+            variable, trained from both ends, vocab_size x attentional_dim
+            fewer parameters. Needs `embedding_dim == attentional_dim`.
+        attentional_dim: int or None. Size of the attentional vector
+            tanh(W_c [context; h]) that the output layer reads and input
+            feeding passes on (default `units`). Smaller than `units`, it
+            makes the output layer, the largest product of a search step,
+            that much cheaper, and lets `tie_embeddings` work with an
+            embedding smaller than the recurrent state.
         **kwargs: passed to `keras.layers.Layer`.
 
     Example:
@@ -85,11 +91,16 @@ class AttentionDecoder(Decoder):
                  embedding_dim=None, input_feeding=True, num_layers=1,
                  dropout=0.0, coverage_loss_weight=0.0,
                  attention_regularization=0.0, tie_embeddings=False,
-                 **kwargs):
+                 attentional_dim=None, **kwargs):
         super().__init__(**kwargs)
+        if attentional_dim is not None and (
+                not isinstance(attentional_dim, int) or attentional_dim <= 0):
+            raise ValueError("AttentionDecoder: `attentional_dim` must be a "
+                             f"positive int or None, got {attentional_dim!r}.")
         check_decoder_arguments("AttentionDecoder", cell, units, vocab_size,
                                 num_layers, dropout, embedding_dim,
-                                tie_embeddings)
+                                tie_embeddings, attentional_dim,
+                                "attentional_dim")
         if attention is None:
             attention = ContentAttention(units, "additive", name="attention")
         elif isinstance(attention, dict):
@@ -110,6 +121,8 @@ class AttentionDecoder(Decoder):
         self.coverage_loss_weight = float(coverage_loss_weight)
         self.attention_regularization = float(attention_regularization)
         self.tie_embeddings = bool(tie_embeddings)
+        self.attentional_dim = attentional_dim or units
+        self.output_dim = self.attentional_dim  # what the output layer reads
         self.supports_masking = True
 
         policy = self.dtype_policy
@@ -121,7 +134,7 @@ class AttentionDecoder(Decoder):
             units * self.states_per_cell * num_layers, activation="tanh",
             name="bridge", dtype=policy)
         self.attentional_projection = keras.layers.Dense(
-            units, activation="tanh", use_bias=False,
+            self.attentional_dim, activation="tanh", use_bias=False,
             name="attentional_projection", dtype=policy)
         self.output_projection = output_layer(vocab_size,
                                               self.tie_embeddings, policy)
@@ -134,8 +147,8 @@ class AttentionDecoder(Decoder):
         memory_dim = encoder_outputs_shape[-1]
         if not self.embedding.built:  # shared with the encoder
             self.embedding.build(inputs_shape)
-        input_dim = self.embedding_dim + (self.units if self.input_feeding
-                                          else 0)
+        input_dim = self.embedding_dim + (
+            self.attentional_dim if self.input_feeding else 0)
         for cell in self.cells:
             cell.build((None, input_dim))
             input_dim = self.units
@@ -181,7 +194,7 @@ class AttentionDecoder(Decoder):
             rnn = [ops.zeros((batch, self.units), dtype) for _ in range(n)]
         return {
             "rnn": tuple(rnn),
-            "attentional": ops.zeros((batch, self.units), dtype),
+            "attentional": ops.zeros((batch, self.attentional_dim), dtype),
             "weights": ops.zeros((batch, src_len), dtype),
             "coverage": ops.zeros((batch, src_len), dtype),
         }
@@ -283,5 +296,6 @@ class AttentionDecoder(Decoder):
             "coverage_loss_weight": self.coverage_loss_weight,
             "attention_regularization": self.attention_regularization,
             "tie_embeddings": self.tie_embeddings,
+            "attentional_dim": self.attentional_dim,
         })
         return config

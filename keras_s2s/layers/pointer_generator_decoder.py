@@ -71,7 +71,7 @@ class PointerGeneratorDecoder(AttentionDecoder):
     def build(self, inputs_shape, encoder_outputs_shape,
               encoder_state_shape=None):
         super().build(inputs_shape, encoder_outputs_shape, encoder_state_shape)
-        self.switch.build((None, self.units + self.embedding_dim))
+        self.switch.build((None, self.attentional_dim + self.embedding_dim))
 
     def compute_logits(self, attentional, embedded, weights, memory,
                        training=False):

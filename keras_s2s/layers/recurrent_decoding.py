@@ -12,9 +12,12 @@ CELLS = ("gru", "lstm")
 
 
 def check_decoder_arguments(owner, cell, units, vocab_size, num_layers,
-                            dropout, embedding_dim, tie_embeddings):
+                            dropout, embedding_dim, tie_embeddings,
+                            output_dim=None, output_dim_name="units"):
     """Raises `ValueError`, naming `owner` and the argument, for a bad
-    recurrent decoder argument."""
+    recurrent decoder argument. `output_dim` is the size of the vectors the
+    output layer reads (`units` by default; its argument's name is
+    `output_dim_name`)."""
     if cell not in CELLS:
         raise ValueError(f"{owner}: unknown `cell` {cell!r}; valid cells "
                          f"are {', '.join(CELLS)}.")
@@ -26,11 +29,12 @@ def check_decoder_arguments(owner, cell, units, vocab_size, num_layers,
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"{owner}: `dropout` must be in [0, 1), got "
                          f"{dropout!r}.")
-    if tie_embeddings and (embedding_dim or units) != units:
+    output_dim = output_dim or units
+    if tie_embeddings and (embedding_dim or units) != output_dim:
         raise ValueError(
             f"{owner}: `tie_embeddings` reuses the embedding matrix as the "
             f"output layer, so `embedding_dim` ({embedding_dim}) must equal "
-            f"`units` ({units}).")
+            f"`{output_dim_name}` ({output_dim}).")
 
 
 def check_build_shapes(owner, inputs_shape, encoder_outputs_shape):
@@ -149,7 +153,7 @@ def build_output(decoder):
             shape=(decoder.vocab_size,), initializer="zeros",
             name="output_bias")
     else:
-        decoder.output_projection.build((None, None, decoder.units))
+        decoder.output_projection.build((None, None, decoder.output_dim))
 
 
 def search_weights(decoder, precision="float32", recurrent_precision=None):

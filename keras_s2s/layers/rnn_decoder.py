@@ -92,6 +92,7 @@ class RNNDecoder(Decoder):
         self.dropout = dropout
         self.tie_embeddings = bool(tie_embeddings)
         self.supports_masking = True
+        self.output_dim = units  # what the output layer reads
 
         policy = self.dtype_policy
         self.embedding = keras.layers.Embedding(

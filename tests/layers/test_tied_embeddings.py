@@ -87,5 +87,43 @@ def test_tied_model_searches_and_round_trips(kind, tmp_path):
 @pytest.mark.parametrize("kind", ["attention", "rnn"])
 def test_tying_needs_equal_sizes(kind):
     cls = AttentionDecoder if kind == "attention" else RNNDecoder
-    with pytest.raises(ValueError, match="embedding_dim.*must equal.*units"):
+    # What the output layer reads: the attentional vector (of
+    # `attentional_dim`, default `units`), or the recurrent state.
+    read = "attentional_dim" if kind == "attention" else "units"
+    with pytest.raises(ValueError, match=f"embedding_dim.*must equal.*{read}"):
         cls(units=8, vocab_size=V, embedding_dim=4, tie_embeddings=True)
+    if kind == "attention":
+        with pytest.raises(ValueError, match="attentional_dim"):
+            cls(units=8, vocab_size=V, embedding_dim=4, attentional_dim=0)
+
+
+def test_a_small_attentional_vector_ties_a_small_embedding():
+    """`attentional_dim` below `units`: the output layer and input feeding
+    read vectors of that size, so a 4-wide embedding ties with an 8-unit
+    LSTM; step-by-step search scores what teacher forcing scores."""
+    decoder = AttentionDecoder(
+        "lstm", 8, attention=ContentAttention(8, "additive"), vocab_size=V,
+        embedding_dim=4, tie_embeddings=True, attentional_dim=4)
+    m = Seq2Seq(RNNEncoder("lstm", 3, bidirectional=True, vocab_size=V),
+                decoder)
+    logits = np.asarray(m({"source": SRC, "target_in": TGT}))
+    assert logits.shape == (2, 4, V)
+    assert decoder.attentional_projection.kernel.shape == (6 + 8, 4)
+    # Input feeding: the cell reads [embedding; attentional] = 4 + 4.
+    assert decoder.cells[0].kernel.shape == (8, 4 * 8)
+    wide = AttentionDecoder(
+        "lstm", 8, attention=ContentAttention(8, "additive"), vocab_size=V,
+        embedding_dim=8, tie_embeddings=True)
+    Seq2Seq(RNNEncoder("lstm", 3, bidirectional=True, vocab_size=V),
+            wide)({"source": SRC, "target_in": TGT})
+    # A 4-wide output layer and embedding, and a narrower cell input.
+    assert (wide.count_params() - decoder.count_params()
+            == V * 4 + (6 + 8) * 4 + 8 * 4 * 8)
+    # Step by step, the same scores as teacher forcing.
+    outputs, state, mask = m.encoder(SRC)
+    memory = decoder.prepare_memory(outputs, mask)
+    carry = decoder.initial_state(outputs, state)
+    for t in range(TGT.shape[1]):
+        step_logits, carry = decoder.step(TGT[:, t], carry, memory)
+        np.testing.assert_allclose(np.asarray(step_logits), logits[:, t],
+                                   atol=1e-5)
