@@ -63,7 +63,9 @@ def test_a_corrupted_copy_is_refused_naming_the_file(name, tmp_path):
 # bilstm_noattn_mt 11.75 (int8 storage; card 13.5). The guards catch broken
 # weights, vocabularies, storage or search (they score near 0), not small
 # drifts.
-TRANSLATOR_GUARDS = {"bilstm_attn_mt": 22.0, "bilstm_noattn_mt": 8.0}
+TRANSLATOR_GUARDS = {"bilstm_attn_mt": 22.0, "bilstm_noattn_mt": 8.0,
+                     # measured 16.2 on this slice (int8 file, greedy)
+                     "bilstm_location_mt": 10.0}
 
 
 def test_every_shipped_translator_has_a_guard():
