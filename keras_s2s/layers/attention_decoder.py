@@ -93,10 +93,6 @@ class AttentionDecoder(Decoder):
                  attention_regularization=0.0, tie_embeddings=False,
                  attentional_dim=None, **kwargs):
         super().__init__(**kwargs)
-        if attentional_dim is not None and (
-                not isinstance(attentional_dim, int) or attentional_dim <= 0):
-            raise ValueError("AttentionDecoder: `attentional_dim` must be a "
-                             f"positive int or None, got {attentional_dim!r}.")
         check_decoder_arguments("AttentionDecoder", cell, units, vocab_size,
                                 num_layers, dropout, embedding_dim,
                                 tie_embeddings, attentional_dim,

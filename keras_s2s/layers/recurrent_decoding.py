@@ -16,13 +16,16 @@ def check_decoder_arguments(owner, cell, units, vocab_size, num_layers,
                             output_dim=None, output_dim_name="units"):
     """Raises `ValueError`, naming `owner` and the argument, for a bad
     recurrent decoder argument. `output_dim` is the size of the vectors the
-    output layer reads (`units` by default; its argument's name is
+    output layer reads (None: `units`; its argument's name is
     `output_dim_name`)."""
     if cell not in CELLS:
         raise ValueError(f"{owner}: unknown `cell` {cell!r}; valid cells "
                          f"are {', '.join(CELLS)}.")
-    for name, value in (("units", units), ("vocab_size", vocab_size),
-                        ("num_layers", num_layers)):
+    given = (("units", units), ("vocab_size", vocab_size),
+             ("num_layers", num_layers))
+    if output_dim is not None:
+        given += ((output_dim_name, output_dim),)
+    for name, value in given:
         if not isinstance(value, int) or value <= 0:
             raise ValueError(f"{owner}: `{name}` must be a positive int, got "
                              f"{value!r}.")
