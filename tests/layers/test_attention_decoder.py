@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from decoder_steps import step_by_step
 from keras_s2s.layers import AttentionDecoder
 from keras_s2s.layers import ContentAttention
 from keras_s2s.layers import LocationAttention
@@ -43,12 +44,10 @@ def test_teacher_forcing_equals_step_by_step(attention, cell, input_feeding,
     outputs, state, mask = encoder(SRC)
     logits, weights = decoder(TGT, outputs, state, mask,
                               return_attention=True)
-    memory = decoder.prepare_memory(outputs, mask)
-    step_state = decoder.initial_state(outputs, state)
-    for t in range(TGT.shape[1]):
-        step_logits, step_state = decoder.step(TGT[:, t], step_state, memory)
-        np.testing.assert_allclose(np.asarray(step_logits),
-                                   np.asarray(logits)[:, t], atol=1e-5)
+    for t, step_logits, step_state in step_by_step(decoder, outputs, state,
+                                                   mask, TGT):
+        np.testing.assert_allclose(step_logits, np.asarray(logits)[:, t],
+                                   atol=1e-5)
         np.testing.assert_allclose(np.asarray(step_state["weights"]),
                                    np.asarray(weights)[:, t], atol=1e-5)
     weights = np.asarray(weights)

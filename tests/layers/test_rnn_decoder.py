@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from decoder_steps import step_by_step
 from keras_s2s.layers import RNNDecoder
 from keras_s2s.layers import RNNEncoder
 from keras_s2s.models import Seq2Seq
@@ -26,12 +27,9 @@ def test_teacher_forcing_equals_step_by_step(cell, feed_context,
     encoder, decoder = make(cell, feed_context, num_layers)
     outputs, state, mask = encoder(SRC)
     logits = np.asarray(decoder(TGT, outputs, state, mask))
-    memory = decoder.prepare_memory(outputs, mask)
-    step_state = decoder.initial_state(outputs, state)
-    for t in range(TGT.shape[1]):
-        step_logits, step_state = decoder.step(TGT[:, t], step_state, memory)
-        np.testing.assert_allclose(np.asarray(step_logits), logits[:, t],
-                                   atol=1e-5)
+    for t, step_logits, step_state in step_by_step(decoder, outputs, state,
+                                                   mask, TGT):
+        np.testing.assert_allclose(step_logits, logits[:, t], atol=1e-5)
         # No attention: the alignments search asks for stay zero.
         assert not np.any(np.asarray(step_state["weights"]))
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from decoder_steps import step_by_step
 from keras_s2s.layers import AttentionDecoder
 from keras_s2s.layers import ContentAttention
 from keras_s2s.layers import RNNDecoder
@@ -121,9 +122,5 @@ def test_a_small_attentional_vector_ties_a_small_embedding():
             == V * 4 + (6 + 8) * 4 + 8 * 4 * 8)
     # Step by step, the same scores as teacher forcing.
     outputs, state, mask = m.encoder(SRC)
-    memory = decoder.prepare_memory(outputs, mask)
-    carry = decoder.initial_state(outputs, state)
-    for t in range(TGT.shape[1]):
-        step_logits, carry = decoder.step(TGT[:, t], carry, memory)
-        np.testing.assert_allclose(np.asarray(step_logits), logits[:, t],
-                                   atol=1e-5)
+    for t, step_logits, _ in step_by_step(decoder, outputs, state, mask, TGT):
+        np.testing.assert_allclose(step_logits, logits[:, t], atol=1e-5)
