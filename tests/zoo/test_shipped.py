@@ -65,7 +65,9 @@ def test_a_corrupted_copy_is_refused_naming_the_file(name, tmp_path):
 # drifts.
 TRANSLATOR_GUARDS = {"bilstm_attn_mt": 22.0, "bilstm_noattn_mt": 8.0,
                      # measured 16.2 on this slice (int8 file, greedy)
-                     "bilstm_location_mt": 10.0}
+                     "bilstm_location_mt": 10.0,
+                     # measured 28.5 on this slice (int8 file, greedy)
+                     "conv_attn_mt": 20.0}
 
 
 def test_every_shipped_translator_has_a_guard():
