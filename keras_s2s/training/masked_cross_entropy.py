@@ -30,11 +30,19 @@ class MaskedCrossEntropy(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, "int32")
-        log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
-        nll = -ops.squeeze(ops.take_along_axis(
-            log_probs, ops.expand_dims(y_true, -1), axis=-1), -1)
+        logits = ops.cast(y_pred, "float32")
+        # Keras' sparse cross-entropy (TensorFlow's fused op): its gradient
+        # is softmax - one-hot, where picking log p(y) out of [B, T, V]
+        # log-probabilities had one that scatters into a [B, T, V] zero
+        # tensor (118 ms of op time per step of the zoo's translator at
+        # batch 64 on 2 cores, in parallel with other ops: the same wall
+        # time within noise, `benchmarks/train.py`'s "gather loss" row).
+        nll = ops.sparse_categorical_crossentropy(y_true, logits,
+                                                  from_logits=True)
         if self.label_smoothing:
-            smooth = -ops.mean(log_probs, axis=-1)
+            # mean_v(-log p(v)) = logsumexp(z) - mean_v(z)
+            smooth = (ops.logsumexp(logits, axis=-1)
+                      - ops.mean(logits, axis=-1))
             nll = (1.0 - self.label_smoothing) * nll \
                 + self.label_smoothing * smooth
         mask = ops.cast(ops.not_equal(y_true, self.pad_id), "float32")
