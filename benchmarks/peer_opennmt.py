@@ -229,41 +229,8 @@ def train_ours(work, steps):
     return 64 / seconds
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=pathlib.Path,
-                        default=pathlib.Path("/tmp/keras_s2s_peer"))
-    parser.add_argument("--train-steps", type=int, default=300)
-    parser.add_argument("--sentences", type=int, default=1000)
-    parser.add_argument("--latency-n", type=int, default=50)
-    parser.add_argument("--skip-train", action="store_true",
-                        help="decode only (the peer still trains once, for "
-                        "a checkpoint)")
-    parser.add_argument("--output-precision", default="auto",
-                        choices=("float32", "bfloat16", "auto"),
-                        help="keras-s2s export --output-precision (auto: "
-                        "bfloat16 where this CPU has bfloat16 units)")
-    parser.add_argument("--recurrent-precision", default="auto",
-                        choices=("float32", "bfloat16", "auto"),
-                        help="keras-s2s export --recurrent-precision")
-    parser.add_argument("--shortlist", default=None,
-                        help="keras-s2s export --shortlist (e.g. "
-                        "multi30k:en-de; default: none, the full "
-                        "vocabulary)")
-    args = parser.parse_args()
-    work = args.work
-    work.mkdir(parents=True, exist_ok=True)
-    model, cores, flags = cpu_facts()
-    venv = work / "onmt-venv"
-    setup_peer(venv)
-    data = peer_data(work)
-    checkpoint = work / "ckpt" / f"m30k_step_{args.train_steps}.pt"
-    rows = []
-    if args.skip_train and checkpoint.exists():
-        peer_train = None
-    else:
-        checkpoint, peer_train = train_peer(venv, work, data,
-                                            args.train_steps)
+def decode_rows(args, work, venv, data, checkpoint):
+    """The decoding rows: the peer's, then ours through SavedModels."""
     log("decoding: the peer")
     peer_beam, peer_peak = decode_peer(venv, work, data, checkpoint, 5,
                                        args.sentences)
@@ -278,7 +245,7 @@ def main():
     greedy = decode_ours(work, export_ours(work, "greedy", options),
                          args.sentences, 0)
     cpp = decode_ours_cpp(work, beam_export, args.sentences, args.latency_n)
-    rows += [
+    return [
         ("beam 5, batch 32 (sent/s)", peer_beam, beam["sentences_per_s"],
          beam["sentences_per_s"] / peer_beam),
         ("greedy, batch 32 (sent/s)", peer_greedy, greedy["sentences_per_s"],
@@ -296,6 +263,50 @@ def main():
         ("C++ serving path: process peak MB", peer_peak, cpp["peak_mb"],
          peer_peak / cpp["peak_mb"]),
     ]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=pathlib.Path,
+                        default=pathlib.Path("/tmp/keras_s2s_peer"))
+    parser.add_argument("--train-steps", type=int, default=300)
+    parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument("--latency-n", type=int, default=50)
+    parser.add_argument("--skip-train", action="store_true",
+                        help="decode only (the peer still trains once, for "
+                        "a checkpoint)")
+    parser.add_argument("--train-only", action="store_true",
+                        help="the training row only (no export, no "
+                        "decoding)")
+    parser.add_argument("--output-precision", default="auto",
+                        choices=("float32", "bfloat16", "auto"),
+                        help="keras-s2s export --output-precision (auto: "
+                        "bfloat16 where this CPU has bfloat16 units)")
+    parser.add_argument("--recurrent-precision", default="auto",
+                        choices=("float32", "bfloat16", "auto"),
+                        help="keras-s2s export --recurrent-precision")
+    parser.add_argument("--shortlist", default=None,
+                        help="keras-s2s export --shortlist (e.g. "
+                        "multi30k:en-de; default: none, the full "
+                        "vocabulary)")
+    args = parser.parse_args()
+    if args.train_only and args.skip_train:
+        parser.error("--train-only and --skip-train leave nothing to do")
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    model, cores, flags = cpu_facts()
+    venv = work / "onmt-venv"
+    setup_peer(venv)
+    data = peer_data(work)
+    checkpoint = work / "ckpt" / f"m30k_step_{args.train_steps}.pt"
+    rows = []
+    if args.skip_train and checkpoint.exists():
+        peer_train = None
+    else:
+        checkpoint, peer_train = train_peer(venv, work, data,
+                                            args.train_steps)
+    if not args.train_only:
+        rows += decode_rows(args, work, venv, data, checkpoint)
     if not args.skip_train:
         ours_train = train_ours(work, args.train_steps)
         rows.append((f"training, batch 64, {args.train_steps} steps "
@@ -303,9 +314,11 @@ def main():
                      ours_train / peer_train))
     print(f"\nCPU: {model}, {cores} cores; bf16/AMX flags: "
           f"{' '.join(flags) or 'none'}")
-    print(f"Multi30k test_2016_flickr, first {args.sentences} sentences; "
-          "OpenNMT-py 3.5.1 (torch 2.13 CPU) vs keras-s2s bilstm_attn_mt "
-          f"through its SavedModel (export {' '.join(options)})\n")
+    print("OpenNMT-py 3.5.1 (torch 2.13 CPU) vs keras-s2s bilstm_attn_mt" + (
+        "" if args.train_only else
+        f"; Multi30k test_2016_flickr, first {args.sentences} sentences, "
+        f"ours through its SavedModel (export {' '.join(export_options(args))})"
+    ) + "\n")
     print("| measure | OpenNMT-py | keras-s2s | ratio (>1: ours better) |")
     print("| --- | ---: | ---: | ---: |")
     for name, peer, ours, ratio in rows:

@@ -9,7 +9,19 @@ after the decoder (the tensorflow.org tutorial's design, no input feeding).
 
 Batches are random token ids shaped like Multi30k batches (64 pairs, 16
 source and 17 target pieces, no padding), so every configuration does the
-same work; tokens/s counts target tokens.
+same work; tokens/s counts target tokens. The row "gather loss" is the
+zoo model with the loss as it was computed before the fused softmax
+cross-entropy (`GatherCrossEntropy` below: the same values, another
+gradient), for the comparison.
+
+The row "matmuls alone (bound)" times only the matrix products one step of
+`bilstm_attn_mt` must do at these shapes (forward, and the two products of
+each one's gradient), run one after the other in a `tf.function` as the
+recurrences force: the encoder's and decoder's cells once per time step,
+the output layer and the input-side products once over all positions. No
+implementation of this model trains faster on this machine than that row
+(in float32; "bf16" casts the same products to bfloat16), so it shows which
+training-speed targets the hardware allows at all.
 
     python benchmarks/train.py [--batch 64] [--steps 10] [--variants ...]
 """
@@ -55,12 +67,34 @@ def zoo_model():
     return zoo.load("bilstm_attn_mt", pretrained=False)
 
 
-def time_steps(build, batch, steps, jit_compile=False, policy="float32"):
+class GatherCrossEntropy(MaskedCrossEntropy):
+    """The loss as `MaskedCrossEntropy` computed it before 2026-11-28:
+    log p(y) picked out of the [B, T, V] log-probabilities, whose gradient
+    scatters back into a [B, T, V] zero tensor. Same values."""
+
+    def call(self, y_true, y_pred):
+        from keras import ops
+
+        y_true = ops.cast(y_true, "int32")
+        log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+        nll = -ops.squeeze(ops.take_along_axis(
+            log_probs, ops.expand_dims(y_true, -1), axis=-1), -1)
+        if self.label_smoothing:
+            nll = ((1.0 - self.label_smoothing) * nll
+                   - self.label_smoothing * ops.mean(log_probs, axis=-1))
+        mask = ops.cast(ops.not_equal(y_true, self.pad_id), "float32")
+        batch = ops.cast(ops.shape(y_true)[0], "float32")
+        return (ops.sum(nll * mask, axis=-1) * batch
+                / ops.maximum(ops.sum(mask), 1.0))
+
+
+def time_steps(build, batch, steps, jit_compile=False, policy="float32",
+               loss=MaskedCrossEntropy):
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
     model = build()
     model.compile(keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                  MaskedCrossEntropy(0.1), jit_compile=jit_compile)
+                  loss(0.1), jit_compile=jit_compile)
     rng = np.random.default_rng(0)
     x = {"source": rng.integers(4, VOCAB, (batch, 16)).astype("int32"),
          "target_in": rng.integers(4, VOCAB, (batch, 17)).astype("int32")}
@@ -75,11 +109,80 @@ def time_steps(build, batch, steps, jit_compile=False, policy="float32"):
     return model.count_params(), seconds, y.size / seconds
 
 
+def step_products(model, batch, src, tgt):
+    """[(rows, inner, cols, times)]: the forward matrix products of one
+    training step of the zoo's attention model, from its weight shapes."""
+    shapes = {w.path.split("/", 1)[1]: tuple(w.shape) for w in model.weights}
+    products = []
+    for path, (n_in, n_out) in ((p, s) for p, s in shapes.items()
+                                if len(s) == 2 and "embedding" not in p):
+        if path.startswith("rnn_encoder"):
+            # Input kernels over all positions at once; recurrent ones per step.
+            products.append((batch, n_in, n_out, src) if "recurrent" in path
+                            else (batch * src, n_in, n_out, 1))
+        elif "output_projection" in path:
+            products.append((batch * tgt, n_in, n_out, 1))
+        elif "key_kernel" in path:
+            products.append((batch * src, n_in, n_out, 1))
+        elif "bridge" in path:
+            products.append((batch, n_in, n_out, 1))
+        else:  # decoder cell, attention query, attentional projection
+            products.append((batch, n_in, n_out, tgt))
+    width = next(s[0] for p, s in shapes.items() if "key_kernel" in p)
+    # Attention: the context, [B, 1, S] x [B, S, encoder width], per step.
+    products.append(("context", src, width, tgt))
+    return products
+
+
+def time_products(batch, steps, dtype):
+    """Seconds per step of `step_products` alone, forward and backward."""
+    import tensorflow as tf
+
+    model = zoo_model()
+    model({"source": np.ones((1, 3), "int32"),
+           "target_in": np.ones((1, 3), "int32")})
+    rng = np.random.default_rng(0)
+    operands = []
+    for rows, inner, cols, times in step_products(model, batch, 16, 17):
+        if rows == "context":
+            a = rng.random((batch, 1, inner), "float32")
+            b = rng.random((batch, inner, cols), "float32")
+        else:
+            a = rng.random((rows, inner), "float32")
+            b = rng.random((inner, cols), "float32")
+        operands.append((tf.cast(a, dtype), tf.cast(b, dtype), times))
+
+    @tf.function
+    def run():
+        total = tf.constant(0.0, dtype)
+        for a, b, times in operands:
+            # A loop, not `times` copies that grappler would merge into one.
+            for _ in tf.range(times):
+                y = tf.matmul(a, b)
+                # Gradient: dA = dY B^T and dB = A^T dY, with dY like y.
+                da = tf.matmul(y, b, transpose_b=True)
+                db = tf.matmul(a, y, transpose_a=True)
+                total += (tf.reduce_sum(da[..., :1, :1])
+                          + tf.reduce_sum(db[..., :1, :1]))
+        return total
+
+    for _ in range(2):
+        run()
+    start = time.perf_counter()
+    for _ in range(steps):
+        run().numpy()
+    seconds = (time.perf_counter() - start) / steps
+    return model.count_params(), seconds, batch * 17 / seconds
+
+
 VARIANTS = {
     "plain Keras (baseline)": (plain_keras_model, False, "float32"),
     "bilstm_attn_mt": (zoo_model, False, "float32"),
+    "bilstm_attn_mt, gather loss": (zoo_model, False, "float32"),
     "bilstm_attn_mt, XLA": (zoo_model, True, "float32"),
     "bilstm_attn_mt, bf16": (zoo_model, False, "mixed_bfloat16"),
+    "matmuls alone (bound)": ("bound", None, "float32"),
+    "matmuls alone, bf16": ("bound", None, "bfloat16"),
 }
 
 
@@ -94,8 +197,14 @@ def main():
     for name in args.variants:
         build, jit, policy = VARIANTS[name]
         try:
+            if build == "bound":
+                rows.append((name, *time_products(args.batch, args.steps,
+                                                  policy)))
+                continue
+            loss = (GatherCrossEntropy if name.endswith("gather loss")
+                    else MaskedCrossEntropy)
             rows.append((name, *time_steps(build, args.batch, args.steps,
-                                           jit, policy)))
+                                           jit, policy, loss)))
         except Exception as error:  # XLA may refuse an op on some builds
             rows.append((name, None, None, None))
             print(f"{name}: failed ({type(error).__name__}: "
@@ -104,15 +213,15 @@ def main():
                 None)
     print(f"\nbatch {args.batch} x 17 target tokens, {args.steps} timed steps"
           f" each, {os.cpu_count()} CPU cores")
-    print(f"{'model':<26}{'params':>12}{'s/step':>9}{'tok/s':>9}"
-          f"{'vs baseline':>13}")
+    print(f"{'model':<30}{'params':>12}{'s/step':>9}{'tok/s':>9}"
+          f"{'sent/s':>9}{'vs baseline':>13}")
     for name, params, seconds, rate in rows:
         if rate is None:
-            print(f"{name:<26}{'failed':>12}")
+            print(f"{name:<30}{'failed':>12}")
             continue
         ratio = f"{rate / base:.2f}x" if base else "-"
-        print(f"{name:<26}{params:>12,}{seconds:>9.3f}{rate:>9.0f}"
-              f"{ratio:>13}")
+        print(f"{name:<30}{params:>12,}{seconds:>9.3f}{rate:>9.0f}"
+              f"{args.batch / seconds:>9.1f}{ratio:>13}")
 
 
 if __name__ == "__main__":
