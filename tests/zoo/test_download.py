@@ -81,7 +81,8 @@ def test_offline_error_names_the_file_places_url_and_ways_out(
         assert needle in message, needle
 
 
-def test_cli_download_fetches_ahead(release, no_checkout, tmp_path, capsys):
+def test_cli_download_fetches_ahead(release, no_checkout, tmp_path, capsys,
+                                    unshipped):
     from keras_s2s.cli import main
     from keras_s2s.zoo.weights import sha256_of
 
@@ -100,5 +101,5 @@ def test_cli_download_fetches_ahead(release, no_checkout, tmp_path, capsys):
              weights_url=release.url)
     assert len(release.requests) == fetched
     capsys.readouterr()
-    assert main(["zoo", "download", "gru_luong_mt"]) == 2  # ships none
+    assert main(["zoo", "download", unshipped]) == 2
     assert "ships no weights" in capsys.readouterr().err

@@ -143,7 +143,7 @@ def test_the_no_attention_baseline_has_no_attention_to_change():
                  attention={"units": 8})
 
 
-def test_registry_errors_list_valid_names():
+def test_registry_errors_list_valid_names(unshipped):
     with pytest.raises(ValueError, match="bilstm_attn_mt"):
         zoo.load("transformer_mt")
     with pytest.raises(ValueError, match="valid names"):
@@ -153,7 +153,7 @@ def test_registry_errors_list_valid_names():
     with pytest.raises(ValueError, match="valid tasks"):
         zoo.list("speech")
     with pytest.raises(ValueError, match="pretrained=False"):
-        zoo.load("gru_luong_mt")
+        zoo.load(unshipped)
     with pytest.raises(ValueError, match="unknown overrides"):
         zoo.load("gru_luong_mt", pretrained=False, hidden=3)
 
