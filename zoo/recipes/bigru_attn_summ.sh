@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Reproduces the shipped `bigru_attn_summ` (DialogSum train -> dev), with the
+# settings of `pointer_generator_summ` so that the two compare:
+#
+#     bash zoo/recipes/bigru_attn_summ.sh [RUN_DIR]
+#
+# Resumable; see dialogsum_summarizer.sh for the steps.
+exec bash "$(dirname "$0")/dialogsum_summarizer.sh" bigru_attn_summ \
+    "${1:-runs/bigru_attn_summ}"
