@@ -66,8 +66,8 @@ def test_a_corrupted_copy_is_refused_naming_the_file(name, tmp_path):
 TRANSLATOR_GUARDS = {"bilstm_attn_mt": 22.0, "bilstm_noattn_mt": 8.0,
                      # measured 16.2 on this slice (int8 file, greedy)
                      "bilstm_location_mt": 10.0,
-                     # measured 28.5 on this slice (int8 file, greedy)
-                     "conv_attn_mt": 20.0,
+                     # measured 33.1 on this slice (int8 file, greedy)
+                     "conv_attn_mt": 24.0,
                      # measured 7.8 on this slice (int8 file, greedy): the
                      # study's budget left it weak (card: 6.8 on all 1,000)
                      "gru_luong_mt": 4.0}
