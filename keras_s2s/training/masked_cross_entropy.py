@@ -30,7 +30,17 @@ class MaskedCrossEntropy(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, "int32")
-        logits = ops.cast(y_pred, "float32")
+        nll = self.token_losses(y_true, ops.cast(y_pred, "float32"))
+        mask = ops.cast(ops.not_equal(y_true, self.pad_id), "float32")
+        # Per-example values whose batch mean (Keras' reduction) is the mean
+        # over all real tokens of the batch.
+        batch = ops.cast(ops.shape(y_true)[0], "float32")
+        per_example = ops.sum(nll * mask, axis=-1)
+        return per_example * batch / ops.maximum(ops.sum(mask), 1.0)
+
+    def token_losses(self, y_true, logits):
+        """[B, T] (1 - eps) * -log p(y) + eps * mean_v(-log p(v)), padding
+        included (`call` masks it)."""
         # Keras' sparse cross-entropy (TensorFlow's fused op): its gradient
         # is softmax - one-hot, where picking log p(y) out of [B, T, V]
         # log-probabilities had one that scatters into a [B, T, V] zero
@@ -45,12 +55,7 @@ class MaskedCrossEntropy(keras.losses.Loss):
                       - ops.mean(logits, axis=-1))
             nll = (1.0 - self.label_smoothing) * nll \
                 + self.label_smoothing * smooth
-        mask = ops.cast(ops.not_equal(y_true, self.pad_id), "float32")
-        # Per-example values whose batch mean (Keras' reduction) is the mean
-        # over all real tokens of the batch.
-        batch = ops.cast(ops.shape(y_true)[0], "float32")
-        per_example = ops.sum(nll * mask, axis=-1)
-        return per_example * batch / ops.maximum(ops.sum(mask), 1.0)
+        return nll
 
     def get_config(self):
         config = super().get_config()
