@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_s2s.layers.content_attention import ContentAttention
 from keras_s2s.layers.decoder import Decoder
+from keras_s2s.layers.pretransposed import dense_product
 from keras_s2s.layers.recurrent_decoding import build_output
 from keras_s2s.layers.recurrent_decoding import check_build_shapes
 from keras_s2s.layers.recurrent_decoding import check_decoder_arguments
@@ -220,7 +221,8 @@ class AttentionDecoder(Decoder):
             x, memory["values"], mask=memory["mask"],
             previous_weights=state["weights"], coverage=state["coverage"],
             keys=memory["keys"])
-        attentional = self.attentional_projection(
+        attentional = dense_product(
+            self.attentional_projection,
             ops.concatenate([context, x], axis=-1))
         return {
             "rnn": tuple(new_rnn),

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_s2s.layers.base_attention import BaseAttention
+from keras_s2s.layers.pretransposed import kernel_product
 
 SCORES = ("additive", "dot", "general", "scaled_dot")
 
@@ -115,7 +116,7 @@ class ContentAttention(BaseAttention):
               training=False):
         if self.score == "additive":
             hidden = keys + ops.expand_dims(
-                ops.matmul(query, self.query_kernel), 1)
+                kernel_product(self, "query_kernel", query), 1)
             if self.use_coverage and coverage is not None:
                 hidden = hidden + (ops.expand_dims(coverage, -1)
                                    * self.coverage_vector)

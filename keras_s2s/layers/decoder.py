@@ -90,7 +90,7 @@ class Decoder(keras.layers.Layer):
         self.embedding = embedding
 
     def search_output(self, precision="float32", columns=None,
-                      recurrent_precision=None):
+                      recurrent_precision=None, transposed=False):
         """A context in which `step` computes the output layer's matrix
         product in `precision` (`"float32"` or `"bfloat16"`) and, with
         `columns` (int target ids [C]), scores only those ids (logits
@@ -98,7 +98,10 @@ class Decoder(keras.layers.Layer):
         gathered once when the context opens: open it around a search loop
         (`Seq2Seq.search(..., output_precision=..., shortlist=...)`).
         `recurrent_precision` (`"float32"` or `"bfloat16"`) makes the
-        recurrent cells' products read weights prepared once too."""
+        recurrent cells' products read weights prepared once too.
+        `transposed` (a training step) also prepares every kernel's
+        transpose for the gradients (`keras_s2s.layers.pretransposed`)."""
         from keras_s2s.layers.recurrent_decoding import search_output
 
-        return search_output(self, precision, columns, recurrent_precision)
+        return search_output(self, precision, columns, recurrent_precision,
+                             transposed)

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_s2s.layers import attention_utils
 from keras_s2s.layers.base_attention import BaseAttention
+from keras_s2s.layers.pretransposed import kernel_product
 
 MODES = ("location", "location_aware")
 
@@ -124,15 +125,16 @@ class LocationAttention(BaseAttention):
         src_len = ops.shape(keys)[1]
         if self.mode == "location":
             rows = ops.minimum(ops.arange(src_len), self.max_length - 1)
-            logits = ops.matmul(query, self.location_kernel) + self.location_bias
+            logits = kernel_product(self, "location_kernel", query) + self.location_bias
             scores = ops.take(logits, rows, axis=1)
             if self.position_features:
-                hidden = (ops.expand_dims(ops.matmul(query, self.query_kernel), 1)
+                query_part = kernel_product(self, "query_kernel", query)
+                hidden = (ops.expand_dims(query_part, 1)
                           + self._position_term(src_len))
                 scores = scores + ops.sum(
                     ops.tanh(hidden) * self.score_vector, axis=-1)
             return scores
-        hidden = keys + ops.expand_dims(ops.matmul(query, self.query_kernel), 1)
+        hidden = keys + ops.expand_dims(kernel_product(self, "query_kernel", query), 1)
         if previous_weights is not None:
             features = self.alignment_conv(ops.expand_dims(
                 ops.cast(previous_weights, self.compute_dtype), -1))

@@ -6,6 +6,9 @@ import contextlib
 import keras
 from keras import ops
 
+from keras_s2s.layers.pretransposed import matmul_pretransposed
+from keras_s2s.layers.pretransposed import prepared_kernels
+
 OUTPUT_PRECISIONS = ("float32", "bfloat16")
 
 CELLS = ("gru", "lstm")
@@ -82,41 +85,54 @@ def run_cells(cells, states_per_cell, x, rnn_state, dropout_layer,
     return tuple(new_rnn), x
 
 
-def search_cells(cells, precision):
+def search_cells(cells, precision, transposed=False):
     """The weights `run_cells(..., fast_weights=...)` reads, prepared once
     outside a search loop: an LSTM cell's input and recurrent kernels
     stacked into one [in + units, 4 units] matrix (one product per step
-    instead of two) and a GRU cell's kernels, cast to `precision`."""
+    instead of two) and a GRU cell's kernels, cast to `precision`. With
+    `transposed` (training), each kernel's transpose too, which the
+    products' gradients read (`matmul_pretransposed`)."""
     prepared = []
     for cell in cells:
         if isinstance(cell, keras.layers.LSTMCell):
             kernel = ops.concatenate([cell.kernel, cell.recurrent_kernel],
                                      axis=0)
-            prepared.append({"kernel": ops.cast(kernel, precision),
-                             "bias": cell.bias})
+            names = {"kernel": kernel}
         else:
             if not cell.reset_after:
                 raise ValueError("search_cells: GRU cells with "
                                  "reset_after=False are not supported.")
-            prepared.append({
-                "kernel": ops.cast(cell.kernel, precision),
-                "recurrent_kernel": ops.cast(cell.recurrent_kernel,
-                                             precision),
-                "bias": cell.bias})
+            names = {"kernel": cell.kernel,
+                     "recurrent_kernel": cell.recurrent_kernel}
+        weights = {"bias": cell.bias}
+        for name, kernel in names.items():
+            weights[name] = ops.cast(kernel, precision)
+            if transposed:
+                weights[name + "_t"] = ops.transpose(weights[name])
+        prepared.append(weights)
     return prepared
+
+
+def _product(x, weights, name):
+    """`x @ weights[name]` in the kernel's dtype, back in `x`'s dtype
+    (through the prepared transpose when there is one)."""
+    kernel = weights[name]
+    x_cast = ops.cast(x, kernel.dtype)
+    if name + "_t" in weights:
+        z = matmul_pretransposed(x_cast, kernel, weights[name + "_t"])
+    else:
+        z = ops.matmul(x_cast, kernel)
+    return ops.cast(z, x.dtype)
 
 
 def _fast_cell(cell, weights, x, state):
     """The Keras LSTM/GRU cell's step (inference: no dropout), with the
     products in the prepared weights' dtype and the rest in x's."""
     dtype = x.dtype
-    kernel = weights["kernel"]
     bias = weights["bias"]
     if isinstance(cell, keras.layers.LSTMCell):
         h, c = state
-        z = ops.matmul(ops.cast(ops.concatenate([x, h], axis=-1),
-                                kernel.dtype), kernel)
-        z = ops.cast(z, dtype)
+        z = _product(ops.concatenate([x, h], axis=-1), weights, "kernel")
         if bias is not None:
             z = z + ops.cast(bias, dtype)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
@@ -125,10 +141,8 @@ def _fast_cell(cell, weights, x, state):
         h = rec(z_o) * act(c)
         return h, [h, c]
     (h,) = state
-    recurrent = weights["recurrent_kernel"]
-    inner = ops.cast(ops.matmul(ops.cast(h, recurrent.dtype), recurrent),
-                     dtype)
-    x = ops.cast(ops.matmul(ops.cast(x, kernel.dtype), kernel), dtype)
+    inner = _product(h, weights, "recurrent_kernel")
+    x = _product(x, weights, "kernel")
     if bias is not None:  # [2, 3 units]: input and recurrent (reset_after)
         bias = ops.cast(bias, dtype)
         x, inner = x + bias[0], inner + bias[1]
@@ -159,12 +173,15 @@ def build_output(decoder):
         decoder.output_projection.build((None, None, decoder.output_dim))
 
 
-def search_weights(decoder, precision="float32", recurrent_precision=None):
+def search_weights(decoder, precision="float32", recurrent_precision=None,
+                   transposed=False):
     """What a search reads in place of the decoder's layers: the output
     kernel (or the transposed tied embedding) cast to `precision` and its
     bias, and with `recurrent_precision` the cells' prepared weights
-    (`search_cells`). A dict of tensors; an export may hold them as
-    variables (`stored_search_weights`)."""
+    (`search_cells`). With `transposed` (training), the kernels'
+    transposes too, for the gradients (`matmul_pretransposed`). A dict of
+    tensors; an export may hold them as variables
+    (`stored_search_weights`)."""
     if decoder.tie_embeddings:
         kernel = ops.transpose(decoder.embedding.embeddings)
         bias = decoder.output_bias
@@ -172,10 +189,28 @@ def search_weights(decoder, precision="float32", recurrent_precision=None):
         kernel = decoder.output_projection.kernel
         bias = decoder.output_projection.bias
     weights = {"kernel": ops.cast(kernel, precision), "bias": bias}
+    if transposed and not decoder.tie_embeddings:
+        weights["kernel_t"] = ops.transpose(weights["kernel"])
     cells = getattr(decoder, "cells", None)
     if recurrent_precision is not None and cells:
-        weights["cells"] = search_cells(cells, recurrent_precision)
+        weights["cells"] = search_cells(cells, recurrent_precision,
+                                        transposed)
     return weights
+
+
+def loop_kernels(decoder):
+    """`(layer, name)` of the kernels besides the cells' that `decoder`
+    multiplies by at each step (its attentional projection, its
+    attention's query kernels), for `prepared_kernels`."""
+    pairs = []
+    projection = getattr(decoder, "attentional_projection", None)
+    if isinstance(projection, keras.layers.Dense) and projection.built:
+        pairs.append((projection, "kernel"))
+    attention = getattr(decoder, "attention", None)
+    for name in ("query_kernel", "location_kernel"):
+        if getattr(attention, name, None) is not None:
+            pairs.append((attention, name))
+    return pairs
 
 
 @contextlib.contextmanager
@@ -195,7 +230,7 @@ def stored_search_weights(decoder, weights, precision="float32",
 
 @contextlib.contextmanager
 def search_output(decoder, precision="float32", columns=None,
-                  recurrent_precision=None):
+                  recurrent_precision=None, transposed=False):
     """While open, `output_logits` multiplies in `precision` and, with
     `columns` (int target ids [C], e.g. a `VocabularyShortlist`'s
     candidates), scores only those columns: the output kernel (or the tied
@@ -205,33 +240,46 @@ def search_output(decoder, precision="float32", columns=None,
     `recurrent_precision`, the recurrent cells' products also read weights
     prepared here (`search_cells`): one product per LSTM step, in that
     precision. Weights given by `stored_search_weights` are read as they
-    are."""
+    are. With `transposed` (a training step: `Seq2Seq.call` with
+    `training=True`), every kernel the decoder multiplies by, cells,
+    attention and output layer, is also transposed once here, and the
+    gradients of the loop's products read those copies
+    (`keras_s2s.layers.pretransposed`)."""
     for value in (precision, recurrent_precision or "float32"):
         if value not in OUTPUT_PRECISIONS:
             raise ValueError(f"Unknown precision {value!r}; valid ones are "
                              f"{', '.join(OUTPUT_PRECISIONS)}.")
     stored = getattr(decoder, "_stored_search_weights", None)
-    custom_output = precision != "float32" or columns is not None
-    if stored is not None and stored[0] == (precision, recurrent_precision):
+    custom_output = (precision != "float32" or columns is not None
+                     or transposed)
+    if (stored is not None and not transposed
+            and stored[0] == (precision, recurrent_precision)):
         weights = stored[1]
     elif custom_output or recurrent_precision is not None:
-        weights = search_weights(decoder, precision, recurrent_precision)
+        weights = search_weights(decoder, precision, recurrent_precision,
+                                 transposed)
     else:
         weights = {}
-    kernel = bias = None
+    kernel = bias = kernel_t = None
     if custom_output:
         kernel, bias = weights["kernel"], weights["bias"]
+        kernel_t = weights.get("kernel_t")
         if columns is not None:
             kernel = ops.take(kernel, columns, axis=1)
             bias = ops.take(bias, columns, axis=0)
+            if kernel_t is not None:
+                kernel_t = ops.take(kernel_t, columns, axis=0)
     # Not tracked attributes: tensors of the search's own graph.
     object.__setattr__(decoder, "_search_kernel", kernel)
+    object.__setattr__(decoder, "_search_kernel_t", kernel_t)
     object.__setattr__(decoder, "_search_bias", bias)
     object.__setattr__(decoder, "_search_cells", weights.get("cells"))
     try:
-        yield
+        with prepared_kernels(loop_kernels(decoder) if transposed else ()):
+            yield
     finally:
         object.__setattr__(decoder, "_search_kernel", None)
+        object.__setattr__(decoder, "_search_kernel_t", None)
         object.__setattr__(decoder, "_search_bias", None)
         object.__setattr__(decoder, "_search_cells", None)
 
@@ -243,7 +291,12 @@ def output_logits(decoder, outputs):
     kernel = getattr(decoder, "_search_kernel", None)
     if kernel is not None:
         bias = decoder._search_bias
-        scores = ops.matmul(ops.cast(outputs, kernel.dtype), kernel)
+        kernel_t = getattr(decoder, "_search_kernel_t", None)
+        if kernel_t is not None:
+            scores = matmul_pretransposed(ops.cast(outputs, kernel.dtype),
+                                          kernel, kernel_t)
+        else:
+            scores = ops.matmul(ops.cast(outputs, kernel.dtype), kernel)
         return ops.cast(scores, outputs.dtype) + ops.cast(bias, outputs.dtype)
     if decoder.tie_embeddings:
         embeddings = ops.cast(decoder.embedding.embeddings, outputs.dtype)

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_s2s.layers.encoder import Encoder
+from keras_s2s.layers.encoder_recurrence import run_recurrent_layer
 
 CELLS = ("gru", "lstm")
 
@@ -122,7 +123,10 @@ class RNNEncoder(Encoder):
         state = None
         for rnn in self.rnn_layers:
             x = self.dropout_layer(x, training=training)
-            results = rnn(x, mask=mask, training=training)
+            if training:  # the same values, faster gradients
+                results = run_recurrent_layer(rnn, x, mask)
+            else:
+                results = rnn(x, mask=mask, training=training)
             x = results[0]
             # GRU: (seq, h) or (seq, h_fw, h_bw); LSTM: (seq, h, c[, h_bw, c_bw]).
             step = 2 if self.cell == "lstm" else 1

@@ -7,6 +7,7 @@ import keras
 from keras import ops
 
 from keras_s2s.generation.search import search
+from keras_s2s.layers.recurrent_decoding import OUTPUT_PRECISIONS
 from keras_s2s.models.model_contract import ModelContract
 from keras_s2s.models.truncation_warning import TruncationWarning
 from keras_s2s.text.vocabulary import BOS_ID
@@ -267,15 +268,24 @@ class Seq2Seq(keras.Model):
     def call(self, inputs, training=False):
         source = inputs["source"]
         outputs, state, mask = self.encoder(source, training=training)
-        with self._decoder_products():
+        with self._decoder_products(training):
             return self.decoder(inputs["target_in"], outputs, state, mask,
                                 source_ids=self._source_ids(source),
                                 training=training)
 
-    def _decoder_products(self):
+    def _decoder_products(self, training=False):
         """The context of a teacher-forced decoder call: its products in
-        `matmul_precision` (the search's machinery, opened per call)."""
+        `matmul_precision` (the search's machinery, opened per call), and
+        in a training step the kernels transposed once for the gradients
+        (`keras_s2s.layers.pretransposed`)."""
         precision = self.matmul_precision
+        if training:
+            if precision == "float32":  # bfloat16 under mixed_bfloat16
+                precision = self.decoder.compute_dtype
+            if precision not in OUTPUT_PRECISIONS:  # e.g. mixed_float16
+                return contextlib.nullcontext()
+            return self.decoder.search_output(precision, None, precision,
+                                              transposed=True)
         if precision == "float32":
             return contextlib.nullcontext()
         return self.decoder.search_output(precision, None, precision)

@@ -37,9 +37,13 @@ def test_value_and_gradient_match_the_formula(eps):
     assert not grad[~mask].any()
 
 
-def test_the_gradient_scatters_nothing_into_the_vocabulary():
-    """The fused op's gradient needs no [B, T, V] scatter into zeros."""
-    loss = MaskedCrossEntropy(label_smoothing=0.1)
+@pytest.mark.parametrize("eps,fused", [
+    (0.0, "SparseSoftmaxCrossEntropyWithLogits"),
+    (0.1, "SoftmaxCrossEntropyWithLogits")])
+def test_the_gradient_scatters_nothing_into_the_vocabulary(eps, fused):
+    """The fused op's gradient needs no [B, T, V] scatter into zeros, and
+    label smoothing no second pass of exponentials over the vocabulary."""
+    loss = MaskedCrossEntropy(label_smoothing=eps)
     y = tf.zeros((2, 3), "int32") + 1
     z = tf.zeros((2, 3, 7))
 
@@ -52,5 +56,19 @@ def test_the_gradient_scatters_nothing_into_the_vocabulary():
 
     graph = grad.get_concrete_function(z).graph
     ops = {op.type for op in graph.get_operations()}
-    assert "SparseSoftmaxCrossEntropyWithLogits" in ops
-    assert not ops & {"UnsortedSegmentSum", "ScatterNd", "TensorScatterAdd"}
+    assert fused in ops
+    assert not ops & {"UnsortedSegmentSum", "ScatterNd", "TensorScatterAdd",
+                      "Exp"}
+
+
+def test_a_vocabulary_of_unknown_width_gives_the_same_value():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(2, 4, 9)).astype("float32") * 3
+    y = rng.integers(0, 9, (2, 4)).astype("int32")
+    loss = MaskedCrossEntropy(label_smoothing=0.1)
+    dynamic = tf.function(loss, input_signature=[
+        tf.TensorSpec([None, None], tf.int32),
+        tf.TensorSpec([None, None, None], tf.float32)])
+    expected = reference(y, logits, 0.1)[0]
+    assert float(dynamic(y, logits)) == pytest.approx(expected, rel=1e-5)
+    assert float(loss(y, logits)) == pytest.approx(expected, rel=1e-5)

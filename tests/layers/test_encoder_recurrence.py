@@ -1,0 +1,63 @@
+"""`run_recurrent_layer`: a Keras GRU/LSTM layer (or a Bidirectional one)
+run by the training step's own loop gives the layer's values and
+gradients."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_s2s.layers import RNNEncoder
+from keras_s2s.layers.encoder_recurrence import run_recurrent_layer
+
+
+def layer_for(cell, bidirectional):
+    rnn_class = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
+    rnn = rnn_class(6, return_sequences=True, return_state=True)
+    return keras.layers.Bidirectional(rnn) if bidirectional else rnn
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_values_and_gradients_are_the_layers(cell, bidirectional):
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(3, 5, 4)), tf.float32)
+    # Right padding of different lengths, and one row without any.
+    mask = tf.constant([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]],
+                       tf.int32) > 0
+    layer = layer_for(cell, bidirectional)
+    layer(x, mask=mask)
+    for w in layer.weights:  # larger than the initialisers: gates matter
+        w.assign(np.asarray(w) * 2 + 0.05)
+    keep = tf.cast(mask, tf.float32)[..., None]
+
+    def outputs(fn):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            results = fn()
+            loss = tf.reduce_sum(results[0] * keep) + sum(
+                tf.reduce_sum(s * s) for s in results[1:])
+        grads = tape.gradient(loss, [x, *layer.trainable_weights])
+        return results, grads
+
+    want, want_grads = outputs(lambda: layer(x, mask=mask))
+    got, got_grads = outputs(lambda: run_recurrent_layer(layer, x, mask))
+    assert len(got) == len(want)
+    np.testing.assert_allclose(got[0] * keep, want[0] * keep,
+                               rtol=1e-5, atol=1e-5)
+    for g, w in zip(got[1:], want[1:]):  # final states
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    for g, w in zip(got_grads, want_grads):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_the_encoder_trains_through_it_and_evaluates_through_keras():
+    keras.utils.set_random_seed(0)
+    encoder = RNNEncoder("lstm", 6, bidirectional=True, num_layers=2,
+                         vocab_size=11)
+    ids = np.array([[3, 4, 5, 6], [7, 8, 0, 0]], "int32")
+    evaluated = encoder(ids, training=False)
+    trained = encoder(ids, training=True)  # no dropout: the same function
+    for got, want in zip(trained, evaluated):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
