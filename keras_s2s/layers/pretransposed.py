@@ -18,10 +18,23 @@ from keras import ops
 
 
 def matmul_pretransposed(x, kernel, kernel_t):
-    """`x @ kernel` ([..., n] x [n, m]), whose gradient for `x` is computed
-    as `dz @ kernel_t`, `kernel_t` being `kernel` transposed (prepared
-    outside any loop); the gradient for `kernel` is `x^T dz` as usual, and
-    `kernel_t` gets none (it is a copy of `kernel`)."""
+    """`x @ kernel`, whose gradient for `x` reads `kernel_t`.
+
+    Args:
+        x: [..., n] tensor.
+        kernel: [n, m] tensor (a weight, cast outside the loop).
+        kernel_t: [m, n] tensor, `kernel` transposed outside the loop.
+
+    Returns:
+        [..., m], the value of `ops.matmul(x, kernel)`. Its gradient for
+        `x` is `dz @ kernel_t`, for `kernel` `x^T dz` as usual; `kernel_t`
+        gets none (it is a copy of `kernel`).
+
+    Example:
+    >>> k = ops.ones((3, 2))
+    >>> matmul_pretransposed(ops.ones((4, 3)), k, ops.transpose(k)).shape
+    TensorShape([4, 2])
+    """
 
     @ops.custom_gradient
     def product(x, kernel, kernel_t):
