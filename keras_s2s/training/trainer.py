@@ -114,7 +114,8 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
     or `"auto"`: bfloat16 where the machine has bfloat16 units) is the
     model's `Seq2Seq.matmul_precision` while it trains: with float32
     weights and states, the decoder's recurrent and output products in
-    bfloat16 (1.2-1.3x the sentences per second on Multi30k; the
+    bfloat16 (1.2-1.3x the sentences per second on Multi30k before the
+    float32 step got faster, `keras_s2s.layers.pretransposed`; the
     validation loss followed float32 on one seed and not on another:
     `benchmarks/precision.py`).
     Returns `(model, history)`.
