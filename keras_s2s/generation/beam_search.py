@@ -126,7 +126,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                 beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0, num_return=None,
                 max_lengths=None, alignment_fn=None, source_mask=None,
                 return_alignments=False, no_repeat_ngram_size=0, pad_id=0,
-                memory=None, compact=True):
+                memory=None, compact=True, settle=True):
     """Batched beam search over a step function, as a `keras.ops.while_loop`.
 
     Hypotheses are ranked by log P(Y|X) / lp(Y) + cp(X; Y), with the GNMT
@@ -138,7 +138,10 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     each step reorders the token history with a gather, which needs only
     core ops. With `compact`, an entry whose K beams have all finished
     leaves the batch, so later steps only pay for the entries still
-    searched (as OpenNMT-py does); the results are the same.
+    searched (as OpenNMT-py does); the results are the same. With `settle`,
+    an entry also stops once its best `num_return` hypotheses have finished
+    and no unfinished one can still outscore them (see `settled`), so the
+    beams ranked below them are not searched to their end.
 
     Args:
         step_fn: `(ids [B*K], state) -> (logits [B*K, V], state)`, or
@@ -168,6 +171,8 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             to `step_fn` as its third argument.
         compact: bool. Drop finished entries from the batch; the results
             are the same either way.
+        settle: bool. Stop an entry once its returned hypotheses are
+            settled (`settled`); the results are the same either way.
 
     Returns:
         dict with `tokens` [B, N, max_length] int32 (with `end_id`, padded),
@@ -310,6 +315,12 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         finished = ops.logical_or(was_finished, ops.equal(token, end_id))
         finished = ops.logical_or(finished, lengths >= beam.caps)
         log_probs = _gather_beams(total, flat_choice, lead_axes=3)
+        if settle:
+            # The beams below the returned ones end here: they can no
+            # longer displace them, and are never returned.
+            finished = ops.logical_or(finished, settled(
+                top_scores, log_probs, finished, lengths, beam.caps, alpha,
+                num_return)[:, None])
         per_entry = dict(entries=beam.entries, caps=beam.caps,
                          source_mask=beam.source_mask, ids=token,
                          tokens=tokens, lengths=lengths, finished=finished,
@@ -358,6 +369,33 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                          {name: getattr(beam, name) for name in beam.results})
     # The beam is kept sorted by top_k; the first N are the best.
     return {name: value[:, :num_return] for name, value in results.items()}
+
+
+def settled(scores, log_probs, finished, lengths, caps, alpha, num_return):
+    """bool [A]: entries whose best `num_return` hypotheses are final.
+
+    `scores`, `log_probs`, `finished`, `lengths`: [A, K], beams sorted by
+    `scores` (best first); `caps` [A, 1]. True where the first `num_return`
+    beams have finished and every unfinished beam's best possible final
+    score is below the lowest of theirs. That bound holds because a
+    hypothesis' log-probability only falls as it grows (every step adds a
+    log-probability <= 0), the coverage penalty is <= 0, and the length
+    penalty can at most reach its largest value over the lengths still
+    allowed (at the cap for `alpha` >= 0, at the next length otherwise):
+    no unfinished hypothesis, nor any continuation of one, can enter the
+    returned ones any more. (The bound of Tensor2Tensor's beam search,
+    applied per entry.)
+    """
+    k = ops.shape(scores)[1]
+    returned = ops.arange(k) < num_return
+    top_done = ops.all(ops.logical_or(finished, ops.logical_not(returned)),
+                       axis=1)
+    lowest = ops.min(ops.where(returned, scores, -NEG_INF), axis=1)
+    longest = ops.maximum(length_penalty(caps, alpha),
+                          length_penalty(lengths + 1, alpha))
+    best_alive = ops.max(ops.where(finished, NEG_INF, log_probs / longest),
+                         axis=1)
+    return ops.logical_and(top_done, lowest > best_alive)
 
 
 def rows_where(condition):

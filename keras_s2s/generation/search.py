@@ -14,7 +14,8 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
            method="beam", beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0,
            num_return=1, no_repeat_ngram_size=0, temperature=1.0, top_k=0, top_p=1.0,
            seed=None, max_lengths=None, alignment_fn=None, source_mask=None,
-           return_alignments=False, pad_id=0, memory=None, compact=True):
+           return_alignments=False, pad_id=0, memory=None, compact=True,
+           settle=True):
     """Decodes with `method` and returns n-best shaped results.
 
     Args:
@@ -41,6 +42,9 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
             once, and both searches drop the rows of finished entries.
         compact: bool. Finished entries leave the batch (the default);
             the results are the same either way.
+        settle: bool. Beam search stops an entry once no unfinished
+            hypothesis can outscore the returned ones (`beam_search`'s
+            `settle`); the results are the same either way.
 
     Returns:
         dict with `tokens` [B, N, max_length], `lengths` [B, N], `scores`
@@ -63,7 +67,7 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
                            beta=beta, num_return=num_return,
                            source_mask=source_mask,
                            no_repeat_ngram_size=no_repeat_ngram_size,
-                           **searched)
+                           settle=settle, **searched)
     if not (hasattr(num_return, "shape") or num_return == 1):
         raise ValueError(f"search: method={method!r} returns one hypothesis; "
                          f"got num_return={num_return}.")

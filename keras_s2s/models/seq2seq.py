@@ -19,7 +19,7 @@ MATMUL_PRECISIONS = ("float32", "bfloat16")
 SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
                   "temperature", "top_k", "top_p", "seed",
-                  "return_alignments", "compact", "output_precision",
+                  "return_alignments", "compact", "settle", "output_precision",
                   "shortlist", "recurrent_precision")
 
 
@@ -338,7 +338,10 @@ class Seq2Seq(keras.Model):
                 `alpha`, `beta`, `num_return`, `no_repeat_ngram_size`,
                 `temperature`, `top_k`, `top_p`, `seed`, `return_alignments`,
                 `compact` (default True: finished entries leave the batch,
-                with the same results), `output_precision` (`"float32"`,
+                with the same results), `settle` (default True: beam search
+                stops an entry once no unfinished hypothesis can outscore
+                the returned ones, with the same results),
+                `output_precision` (`"float32"`,
                 the default, or `"bfloat16"`: the output layer multiplies
                 in bfloat16 with its kernel cast once per search, faster on
                 CPUs with bfloat16 units; measured on the shipped
