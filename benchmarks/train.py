@@ -12,7 +12,10 @@ source and 17 target pieces, no padding), so every configuration does the
 same work; tokens/s counts target tokens. The row "gather loss" is the
 zoo model with the loss as it was computed before the fused softmax
 cross-entropy (`GatherCrossEntropy` below: the same values, another
-gradient), for the comparison.
+gradient), for the comparison. The zoo rows train with the optimizer of
+`keras-s2s train`, `keras_s2s.training.FusedAdam`; the row "Keras Adam" is
+the zoo model with `keras.optimizers.Adam` (the same update, one op per
+element-wise pass), and the plain Keras baseline uses it too.
 
 The row "matmuls alone (bound)" times only the matrix products one step of
 `bilstm_attn_mt` must do at these shapes (forward, and the two products of
@@ -36,6 +39,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_s2s import zoo  # noqa: E402
+from keras_s2s.training import FusedAdam  # noqa: E402
 from keras_s2s.training import MaskedCrossEntropy  # noqa: E402
 
 VOCAB = 8000
@@ -85,11 +89,11 @@ class GatherCrossEntropy(MaskedCrossEntropy):
 
 
 def time_steps(build, batch, steps, jit_compile=False, policy="float32",
-               loss=MaskedCrossEntropy):
+               loss=MaskedCrossEntropy, optimizer=FusedAdam):
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
     model = build()
-    model.compile(keras.optimizers.Adam(1e-3, clipnorm=1.0),
+    model.compile(optimizer(1e-3, clipnorm=1.0),
                   loss(0.1), jit_compile=jit_compile)
     rng = np.random.default_rng(0)
     x = {"source": rng.integers(4, VOCAB, (batch, 16)).astype("int32"),
@@ -175,6 +179,7 @@ VARIANTS = {
     "plain Keras (baseline)": (plain_keras_model, False, "float32"),
     "bilstm_attn_mt": (zoo_model, False, "float32"),
     "bilstm_attn_mt, gather loss": (zoo_model, False, "float32"),
+    "bilstm_attn_mt, Keras Adam": (zoo_model, False, "float32"),
     "bilstm_attn_mt, XLA": (zoo_model, True, "float32"),
     "bilstm_attn_mt, bf16": (zoo_model, False, "mixed_bfloat16"),
     "matmuls alone (bound)": ("bound", None, "float32"),
@@ -199,8 +204,12 @@ def main():
                 continue
             loss = (GatherCrossEntropy if name.endswith("gather loss")
                     else MaskedCrossEntropy)
+            # The baseline is plain Keras, and so is its optimizer; the zoo
+            # rows train with `keras-s2s train`'s `FusedAdam`.
+            optimizer = (keras.optimizers.Adam if name.startswith("plain")
+                         or name.endswith("Keras Adam") else FusedAdam)
             rows.append((name, *time_steps(build, args.batch, args.steps,
-                                           jit, policy, loss)))
+                                           jit, policy, loss, optimizer)))
         except Exception as error:  # XLA may refuse an op on some builds
             rows.append((name, None, None, None))
             print(f"{name}: failed ({type(error).__name__}: "

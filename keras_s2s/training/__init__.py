@@ -2,6 +2,7 @@ from keras_s2s.training.data_spec import DataSpec
 from keras_s2s.training.data_spec import load_data
 from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
 from keras_s2s.training.evaluator import evaluate
+from keras_s2s.training.fused_adam import FusedAdam
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint

@@ -8,6 +8,7 @@ import keras
 from keras_s2s.training.data_spec import DataSpec
 from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
 from keras_s2s.training.evaluator import RUN_FILE
+from keras_s2s.training.fused_adam import FusedAdam
 from keras_s2s.training.masked_cross_entropy import MaskedCrossEntropy
 from keras_s2s.training.multi_worker_loop import fit_multi_worker
 from keras_s2s.training.multi_worker_loop import wait_for_all_workers
@@ -209,8 +210,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
         if freeze_encoder:
             net.encoder.trainable = False
         schedule = WarmupInverseSqrt(learning_rate, warmup_steps)
-        net.compile(optimizer=keras.optimizers.Adam(schedule,
-                                                    clipnorm=clipnorm),
+        net.compile(optimizer=FusedAdam(schedule, clipnorm=clipnorm),
                     loss=MaskedCrossEntropy(label_smoothing))
     text_source = net.contract.source == "text"
     source_tok = net.source_tokenizer if text_source else None

@@ -197,3 +197,12 @@ def test_new_vocabularies_keep_the_presets_symbols_whole(tmp_path):
     ids = [int(i) for i in target.tokenize(["#Person2# asks #Person1#."])[0]]
     pieces = [p.decode() for p in target.id_to_piece(ids).numpy()]
     assert "#Person2#" in pieces and "#Person1#" in pieces, pieces
+
+
+@requires_multi30k
+def test_train_optimizes_with_fused_adam(base_run):
+    from keras_s2s.training import FusedAdam
+
+    model = keras.saving.load_model(base_run / "model.keras")
+    assert isinstance(model.optimizer, FusedAdam)
+    assert int(model.optimizer.iterations.numpy()) > 0
