@@ -164,6 +164,15 @@ def _evaluate(args):
     return 0
 
 
+def _average(args):
+    from keras_s2s.training import average_models
+
+    model = average_models(args.models, args.out)
+    print(f"Averaged {len(args.models)} models ({model.count_params():,} "
+          f"parameters) into {args.out}/model.keras.")
+    return 0
+
+
 def _read_inputs(args):
     if args.text:
         return list(args.text)
@@ -456,6 +465,14 @@ def build_parser():
         help="the seed that held the validation part out of data without a "
         "fixed split (default: the run folder's, from its run.json, else 0)")
     evaluate.set_defaults(func=_evaluate)
+
+    average = sub.add_parser(
+        "average", help="average the weights of saved models of one "
+        "architecture (e.g. the last stages of a training) into a new run")
+    average.add_argument("models", nargs="+",
+                         help="run folders or .keras files, two or more")
+    average.add_argument("--out", required=True, help="run folder to write")
+    average.set_defaults(func=_average)
 
     for command in ("generate", "translate"):
         gen = sub.add_parser(command, help="generate outputs for lines from "

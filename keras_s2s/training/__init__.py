@@ -1,3 +1,4 @@
+from keras_s2s.training.average_models import average_models
 from keras_s2s.training.data_spec import DataSpec
 from keras_s2s.training.data_spec import load_data
 from keras_s2s.training.epoch_tensorboard import EpochTensorBoard
