@@ -64,9 +64,9 @@ def test_a_corrupted_copy_is_refused_naming_the_file(name, tmp_path):
 # weights, vocabularies, storage or search (they score near 0), not small
 # drifts.
 TRANSLATOR_GUARDS = {"bilstm_attn_mt": 22.0, "bilstm_noattn_mt": 8.0,
-                     # measured 29.8 on this slice (int8 file, greedy;
-                     # position features off since 2026-11-29)
-                     "bilstm_location_mt": 22.0,
+                     # measured 31.6 on this slice (int8 file, greedy;
+                     # stage 5 of its recipe, shipped 2026-11-29)
+                     "bilstm_location_mt": 25.0,
                      # measured 33.1 on this slice (int8 file, greedy)
                      "conv_attn_mt": 24.0,
                      # measured 7.8 on this slice (int8 file, greedy): the
