@@ -3,8 +3,8 @@
 #
 #     bash zoo/recipes/bilstm_attn_mt.sh [RUN_DIR]
 #
-# Stage 1: 10 epochs from scratch. Stages 2-5: 4 more epochs each from the
-# previous stage's model with a fresh Adam at a lower peak learning rate
+# Stage 1: 10 epochs from scratch. Stages 2-5 (`mt_stages.sh`): 4 more epochs
+# each from the previous stage's model with a fresh Adam at a lower peak learning rate
 # (2: 5e-4, 3: 2e-4, 4 and 5: 1e-4); each stage was kept because it raised
 # BLEU on the validation set (see zoo/translation.md). The shipped weights
 # are stage 5's last epoch.
@@ -13,7 +13,8 @@
 # checkpoint (every 100 steps); a finished stage (its model.keras exists) is
 # skipped. TensorBoard: tensorboard --logdir RUN_DIR (every stage's logs/)
 # Then it measures the card's numbers on test_2016_flickr and writes the
-# weights and vocabularies into saved_models/ with their sha256.
+# weights (int8, as shipped) and vocabularies into saved_models/ with their
+# sha256.
 set -euo pipefail
 RUN=${1:-runs/bilstm_attn_mt}
 S2S=${KERAS_S2S:-keras-s2s}
@@ -24,18 +25,11 @@ COMMON=(--data multi30k:en-de --batch-size 128 --label-smoothing 0.1
 [ -f "$RUN/model.keras" ] || $S2S train --model bilstm_attn_mt --out "$RUN" \
     --epochs 10 --lr 1.5e-3 --warmup-steps 200 --seed 0 "${COMMON[@]}"
 
-# stage, peak learning rate, seed; each starts from the stage before it.
-previous=$RUN
-for stage in "2 5e-4 1" "3 2e-4 2" "4 1e-4 3" "5 1e-4 4"; do
-    read -r n lr seed <<< "$stage"
-    [ -f "$RUN/stage$n/model.keras" ] || $S2S train \
-        --model "$previous/model.keras" --out "$RUN/stage$n" --epochs 4 \
-        --lr "$lr" --warmup-steps 100 --seed "$seed" "${COMMON[@]}"
-    previous=$RUN/stage$n
-done
+bash "$(dirname "$0")/mt_stages.sh" "$RUN" "$RUN"
+previous=$RUN/stage5
 
 for method in greedy beam; do
     $S2S evaluate --model "$previous" --data multi30k:en-de --split test \
         --method "$method" --beam-size 5 --out "$previous/test_$method.json"
 done
-$S2S zoo pack "$previous" bilstm_attn_mt --into saved_models
+$S2S zoo pack "$previous" bilstm_attn_mt --into saved_models --dtype int8

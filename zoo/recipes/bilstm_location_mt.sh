@@ -6,7 +6,8 @@
 #
 # Stage 1 is the attention study's `location_aware` variant (10 epochs from
 # scratch on the shipped `bilstm_attn_mt` vocabularies, stage 1 of
-# `bilstm_attn_mt.sh`). Stages 2-5 continue it as `bilstm_attn_mt.sh` does:
+# `bilstm_attn_mt.sh`). Stages 2-5 continue it as `bilstm_attn_mt.sh` does
+# (`mt_stages.sh`):
 # 4 more epochs each from the previous stage's model with a fresh Adam at a
 # lower peak learning rate (2: 5e-4, 3: 2e-4, 4 and 5: 1e-4). The average
 # of stages 3-5 (`keras-s2s average`) is measured too. Every candidate is
@@ -22,22 +23,10 @@ set -euo pipefail
 RUN=${1:-runs/bilstm_location_mt}
 S2S=${KERAS_S2S:-keras-s2s}
 PYTHON=${PYTHON:-python}
-COMMON=(--data multi30k:en-de --batch-size 128 --label-smoothing 0.1
-        --clipnorm 1.0 --vocab-size 8000 --checkpoint-every 100 --patience 3
-        --matmul-precision float32)  # as the shipped weights were trained
-
 "$PYTHON" "$(dirname "$0")/attention_study.py" --root "$RUN" \
     --only location_aware
 
-# stage, peak learning rate, seed; each starts from the stage before it.
-previous=$RUN/location_aware
-for stage in "2 5e-4 1" "3 2e-4 2" "4 1e-4 3" "5 1e-4 4"; do
-    read -r n lr seed <<< "$stage"
-    [ -f "$RUN/stage$n/model.keras" ] || $S2S train \
-        --model "$previous/model.keras" --out "$RUN/stage$n" --epochs 4 \
-        --lr "$lr" --warmup-steps 100 --seed "$seed" "${COMMON[@]}"
-    previous=$RUN/stage$n
-done
+bash "$(dirname "$0")/mt_stages.sh" "$RUN" "$RUN/location_aware"
 [ -f "$RUN/average345/model.keras" ] || $S2S average "$RUN/stage3" \
     "$RUN/stage4" "$RUN/stage5" --out "$RUN/average345"
 
