@@ -207,3 +207,19 @@ def test_an_op_no_library_registers_is_refused_at_load(tmp_path, loader,
         monkeypatch.setenv("CXX", str(tmp_path / "no-such-g++"))
     with pytest.raises(ValueError, match="not registered .*MadeUpMatMul"):
         check_serving(tmp_path / "m")
+
+
+def test_the_peak_memory_is_the_harness_own_not_its_parents(tmp_path):
+    # Linux keeps getrusage's ru_maxrss across execve, so a harness started
+    # by a large Python process (this one, with TensorFlow imported, plus a
+    # 1 GB ballast) would report at least that parent's size. The harness
+    # reads its own high-water mark (VmHWM) instead.
+    ballast = np.ones(1 << 28, np.float32)  # 1 GB, touched
+    _save_dense(tmp_path / "dense", track=True)
+    report, _ = run_serving_path(tmp_path / "dense")
+    if report.get("loader") == "tf.compat.v1":
+        pytest.skip("the compiled harness is not available here")
+    rss = report["rss_mb"]
+    assert report["peak_rss_mb"] < 1000 < ballast.nbytes / 2**20
+    assert max(rss.values()) - 1 <= report["peak_rss_mb"] <= \
+        max(rss.values()) + 100

@@ -426,6 +426,23 @@ double CurrentRssMb() {
   return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
 }
 
+// The peak resident memory of this process image: VmHWM, the high-water
+// mark of its own address space. Not getrusage's ru_maxrss, which Linux
+// keeps across execve: a harness started by a Python process that had
+// imported TensorFlow (700+ MB) would report at least that parent's size.
+double PeakRssMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return std::stod(line.substr(6)) / 1024.0;  // "VmHWM:  123456 kB"
+    }
+  }
+  struct rusage usage;  // no /proc: the inherited measure is all there is
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -627,9 +644,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < run_ms.size(); ++i) {
     std::cout << (i ? ", " : "") << run_ms[i];
   }
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  std::cout << "], \"peak_rss_mb\": " << usage.ru_maxrss / 1024.0
+  std::cout << "], \"peak_rss_mb\": " << PeakRssMb()
             << ", \"rss_mb\": {\"start\": " << rss_start
             << ", \"loaded\": " << rss_loaded << ", \"warm\": " << rss_warm
             << ", \"end\": " << CurrentRssMb() << "}}" << std::endl;
