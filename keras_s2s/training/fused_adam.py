@@ -19,7 +19,9 @@ class FusedAdam(keras.optimizers.Adam):
     the fused op would change the result or does not apply: gradients that
     are `tf.IndexedSlices` (an embedding's: Keras squares each slice before
     summing repeated rows, the fused op would square their sum), `amsgrad`,
-    and backends other than TensorFlow.
+    strategies other than the default and `MirroredStrategy` (under which
+    the replicas' copies are tested to stay in step), and backends other
+    than TensorFlow.
 
     Args:
         Those of `keras.optimizers.Adam` (`learning_rate`, `beta_1`,
@@ -42,7 +44,8 @@ class FusedAdam(keras.optimizers.Adam):
         import tensorflow as tf
 
         if (keras.backend.backend() != "tensorflow" or self.amsgrad
-                or isinstance(gradient, tf.IndexedSlices)):
+                or isinstance(gradient, tf.IndexedSlices)
+                or not _fused_under_strategy(tf)):
             return super().update_step(gradient, variable, learning_rate)
 
         var = variable.value if isinstance(variable, keras.Variable) \
@@ -61,3 +64,10 @@ class FusedAdam(keras.optimizers.Adam):
             lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
             epsilon=tf.cast(self.epsilon, dtype),
             grad=tf.cast(gradient, dtype))
+
+
+def _fused_under_strategy(tf):
+    """True under the default strategy and `MirroredStrategy`, where the
+    fused update is tested; other strategies keep Keras' update."""
+    return (not tf.distribute.has_strategy() or isinstance(
+        tf.distribute.get_strategy(), tf.distribute.MirroredStrategy))

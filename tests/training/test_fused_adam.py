@@ -1,4 +1,8 @@
 import doctest
+import os
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
@@ -117,3 +121,38 @@ def test_docstring_example_runs():
     for test in finder.find(fused_adam, "fused_adam"):
         runner.run(test)
     assert runner.failures == 0 and runner.tries > 0
+
+
+MIRRORED = textwrap.dedent("""
+    import keras, numpy as np, tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from keras_s2s.training import FusedAdam
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    y = rng.normal(size=(32, 2)).astype("float32")
+    results = []
+    for cls in (keras.optimizers.Adam, FusedAdam):
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        with strategy.scope():
+            keras.utils.set_random_seed(1)
+            model = keras.Sequential([keras.Input((4,)),
+                                      keras.layers.Dense(2)])
+            model.compile(cls(1e-2, clipnorm=1.0), "mse")
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        kernel = model.layers[0].kernel.value
+        copies = [v.numpy() for v in kernel.values]
+        assert len(copies) == 2 and np.array_equal(copies[0], copies[1])
+        results.append(copies[0])
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-5)
+    print("SAME")
+""")
+
+
+def test_under_a_mirrored_strategy_the_replicas_stay_in_step():
+    proc = subprocess.run([sys.executable, "-c", MIRRORED],
+                          capture_output=True, text=True,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "SAME" in proc.stdout
