@@ -76,7 +76,7 @@ VARIANTS = (
             {"attention": {"position_features": True}},
             "location-aware + position features"),
     Variant("gru_luong_mt", "gru_luong_mt", {},
-            "content: general (zoo entry, BiGRU encoder)"),
+            "content: general (zoo entry, 2-layer GRU encoder)"),
     Variant("conv_attn_mt", "conv_attn_mt", {},
             "content: scaled dot (zoo entry, conv encoder)"),
 )
