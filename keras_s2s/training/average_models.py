@@ -10,10 +10,12 @@ def average_models(paths, out_dir):
     """Writes the element-wise mean of the weights of `paths` as a run.
 
     Averaging the weights of the last checkpoints of one training, or of
-    the ends of its fine-tuning stages, gives a model that usually scores a
+    the ends of its fine-tuning stages, often gives a model that scores a
     little higher than any of them, at no training cost (Junczys-Dowmunt et
     al., 2016; OpenNMT-py's `onmt_average_models`, OpenNMT-tf's
-    `average-checkpoints`). Choose it on validation data like any model.
+    `average-checkpoints`). Not always: averages of `bilstm_location_mt`'s
+    last stages scored 0.06-0.19 BLEU below its last stage on validation.
+    Choose it on validation data like any model.
 
     Args:
         paths: two or more run folders or `.keras` files of one model: the
@@ -33,10 +35,10 @@ def average_models(paths, out_dir):
         ValueError: fewer than two models, or models that differ in config
             or weight shapes.
 
-    Example:
+    Example (two runs of one model, e.g. the last stages of a recipe):
 
-    >>> average_models(["runs/mt/stage4", "runs/mt/stage5"], "runs/mt/avg")
-    ...                                          # doctest: +SKIP
+        model = average_models(["runs/mt/stage4", "runs/mt/stage5"],
+                               "runs/mt/average")
     """
     import numpy as np
 
