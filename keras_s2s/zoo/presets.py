@@ -145,14 +145,17 @@ PRESETS = {
         "description": "GRU encoder, GRU decoder with Luong's general "
                        "(bilinear) attention.",
         "paper": "Luong et al. 2015",
-        "parameters": 13_190_464,
+        "parameters": 13_976_896,
         "config": {
             "encoder": {"class_name": "RNNEncoder", "cell": "gru",
                         "units": 512, "num_layers": 2, "embedding_dim": 256,
                         "dropout": 0.3},
+            # Input feeding (Luong et al. 2015, section 3.3): without it
+            # the same training reached 6.99 val BLEU with beam 5, with it
+            # 23.80.
             "decoder": {"class_name": "AttentionDecoder", "cell": "gru",
                         "units": 512, "embedding_dim": 256, "dropout": 0.3,
-                        "input_feeding": False},
+                        "input_feeding": True},
             "attention": {"class_name": "ContentAttention",
                           "score": "general"},
             "source_vocab_size": 8000, "target_vocab_size": 8000,
@@ -160,7 +163,7 @@ PRESETS = {
             "split_sentences": True,
         },
         "weights": {'file': 'gru_luong_mt.weights.h5',
-                    'sha256': '029231225aa62f9070b9be3f4d748c919b844ace20079ece2895cf48ea249744',
+                    'sha256': '85a3d674c2024e733f5f71ad3bff45a1e3a01f44acb44dd3a6d8a6a29a408b65',
                     'url': 'https://github.com/keras-s2s/keras-s2s/raw/main/saved_models/gru_luong_mt.weights.h5'},
         "vocab": {'source': {'file': 'gru_luong_mt.source.spm',
                              'sha256': '8821aa03c7990fc49dea62df4fb1df47e49731890040fb022e9689de40044c2d',
@@ -168,18 +171,18 @@ PRESETS = {
                   'target': {'file': 'gru_luong_mt.target.spm',
                              'sha256': 'dfb458375c5ae80967aed11c5a39030cf2909fd255d3fa34a877bf371fc1e966',
                              'url': 'https://github.com/keras-s2s/keras-s2s/raw/main/saved_models/gru_luong_mt.target.spm'}},
-        "metrics": {'test_2016_flickr_beam': {'bleu': 6.78,
-                                              'bleu_lowercase': 6.84,
+        "metrics": {'test_2016_flickr_beam': {'bleu': 24.84,
+                                              'bleu_lowercase': 25.03,
                                               'bleu_signature': 'nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0',
                                               'examples': 1000,
                                               'search': {'method': 'beam',
                                                          'beam_size': 5}},
-                    'test_2016_flickr_greedy': {'bleu': 6.44,
-                                                'bleu_lowercase': 6.52,
+                    'test_2016_flickr_greedy': {'bleu': 22.44,
+                                                'bleu_lowercase': 22.65,
                                                 'bleu_signature': 'nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0',
                                                 'examples': 1000,
                                                 'search': {'method': 'greedy'}},
-                    'val_beam': {'bleu': 6.99, 'examples': 1014,
+                    'val_beam': {'bleu': 23.80, 'examples': 1014,
                                  'weights': 'float32 run, before int8 storage'},
                     'training': {'recipe': 'python zoo/recipes/'
                                            'attention_study.py --only '
@@ -187,15 +190,14 @@ PRESETS = {
                                  'epochs': 10,
                                  'steps': 2260,
                                  'batch_size': 128,
-                                 'train_seconds': 1489,
+                                 'train_seconds': 1129,
                                  'machine': '2-core AMD EPYC (AVX-512, '
-                                            'avx512_bf16), no GPU, niced, '
-                                            'nothing else training most '
-                                            'of the time'},
+                                            'avx512_bf16), no GPU, '
+                                            'nothing else training'},
                     'storage': {'dtype': 'int8',
-                                'float32_test_bleu': {'beam': 6.67,
-                                                      'greedy': 6.47}},
-                    'size_mb': 12.7},
+                                'float32_test_bleu': {'beam': 24.83,
+                                                      'greedy': 22.52}},
+                    'size_mb': 13.5},
     },
     "conv_attn_mt": {
         "task": "translation",
