@@ -14,9 +14,10 @@ NAME=${1:?usage: dialogsum_summarizer.sh NAME [RUN_DIR]}
 RUN=${2:-runs/$NAME}
 S2S=${KERAS_S2S:-keras-s2s}
 EPOCHS=${EPOCHS:-8}
+LR=${LR:-2e-3}
 
 $S2S train --model "$NAME" --data dialogsum --out "$RUN" \
-    --epochs "$EPOCHS" --batch-size 32 --max-length 400 --lr 2e-3 \
+    --epochs "$EPOCHS" --batch-size 32 --max-length 400 --lr "$LR" \
     --warmup-steps 200 --label-smoothing 0.0 --clipnorm 2.0 \
     --vocab-size 8000 --checkpoint-every 50 --patience 2 \
     --matmul-precision float32 \
