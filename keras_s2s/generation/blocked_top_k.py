@@ -53,9 +53,33 @@ def top_k_with_logsumexp(logits, k):
                     lambda: _plain(logits, k))
 
 
+def logsumexp_from_best(logits, best, best_index):
+    """`ops.logsumexp(logits, axis=-1)` for float logits [N, V], given each
+    row's maximum `best` [N] and its column `best_index` [N].
+
+    logsumexp = best - log softmax(logits)[best_index]. The softmax is one
+    fused kernel (oneDNN's on CPU): about a third of the time of the
+    maximum, subtraction, exponential and sum as separate passes over
+    [N, V]. Its value at the maximum is at least 1/V, so the logarithm
+    loses nothing.
+    """
+    return best - ops.log(probability_at(logits, best_index))
+
+
+def probability_at(logits, index):
+    """softmax(logits)[n, index[n]] for float logits [N, V], index [N]."""
+    rows, vocab = ops.shape(logits)[0], ops.shape(logits)[1]
+    probs = ops.softmax(logits, axis=-1)
+    return ops.take(ops.reshape(probs, (-1,)),
+                    ops.arange(rows, dtype="int32") * vocab
+                    + ops.cast(index, "int32"), axis=0)
+
+
 def _plain(logits, k):
     values, indices = ops.top_k(logits, k)
-    return values, ops.cast(indices, "int32"), ops.logsumexp(logits, axis=-1)
+    indices = ops.cast(indices, "int32")
+    return values, indices, logsumexp_from_best(logits, values[:, 0],
+                                                indices[:, 0])
 
 
 def _blocked(logits, k, size, n_blocks):
@@ -79,7 +103,5 @@ def _blocked(logits, k, size, n_blocks):
     block = ops.take(ops.reshape(best, (-1,)), offsets * k + within // size,
                      axis=0)
     indices = block * size + within % size
-    top = ops.max(maxima, axis=-1, keepdims=True)
-    logsumexp = ops.squeeze(top, -1) + ops.log(
-        ops.sum(ops.exp(logits - top), axis=-1))
-    return values, indices, logsumexp
+    return values, indices, logsumexp_from_best(logits, values[:, 0],
+                                                indices[:, 0])

@@ -7,6 +7,7 @@ from keras_s2s.generation.beam_search import take_rows
 from keras_s2s.generation.beam_search import unknown_rows
 from keras_s2s.generation.beam_search import with_memory
 from keras_s2s.generation.beam_search import write_rows
+from keras_s2s.generation.blocked_top_k import probability_at
 
 
 def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
@@ -15,7 +16,8 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
     """One hypothesis per entry, extended by `select_fn` until it ends.
 
     `select_fn(logits [A, V], t, rows) -> ids [A]` picks the next tokens of
-    the A entries still decoded, which are rows `rows` [A] of the batch.
+    the A entries still decoded, which are rows `rows` [A] of the batch;
+    `None` picks the most likely ones (ties: the lowest id, as argmax).
     The loop stops when every entry has produced `end_id`, reached its
     entry of `max_lengths`, or after `max_length` steps. With `compact`, an
     entry that has ended leaves the batch, so later steps only pay for the
@@ -62,16 +64,26 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
         logits, state = call(loop["ids"], state, memory)
         logits = ops.cast(logits, "float32")
         finished = loop["finished"]
-        next_ids = ops.cast(select_fn(logits, t, loop["entries"]), "int32")
+        if select_fn is None:
+            # The most likely token: top_k(., 1) (`ops.argmax` adds passes
+            # over [rows, V] that rewrite negative zeros), and its
+            # log-probability from one fused softmax (see
+            # `logsumexp_from_best`).
+            _, next_ids = ops.top_k(logits, 1)
+            next_ids = ops.cast(next_ids[:, 0], "int32")
+            chosen = ops.log(probability_at(logits, next_ids))
+        else:
+            next_ids = ops.cast(select_fn(logits, t, loop["entries"]),
+                                "int32")
+            # log p(chosen) = logit - logsumexp: no full log-softmax per
+            # step. The logit is gathered from the flattened scores
+            # (take_along_axis would transpose all [rows, V] of them).
+            vocab = ops.shape(logits)[1]
+            rows = ops.arange(ops.shape(logits)[0], dtype="int32")
+            chosen = (ops.take(ops.reshape(logits, (-1,)),
+                               rows * vocab + next_ids, axis=0)
+                      - ops.logsumexp(logits, axis=-1))
         next_ids = ops.where(finished, pad_id, next_ids)
-        # log p(chosen) = logit - logsumexp: no full log-softmax per step.
-        # The logit is gathered from the flattened scores (take_along_axis
-        # would transpose all [rows, V] of them).
-        vocab = ops.shape(logits)[1]
-        rows = ops.arange(ops.shape(logits)[0], dtype="int32")
-        chosen = (ops.take(ops.reshape(logits, (-1,)),
-                           rows * vocab + next_ids, axis=0)
-                  - ops.logsumexp(logits, axis=-1))
         live = ops.logical_not(finished)
         here = ops.cast(ops.equal(positions, t), "int32")[None, :]
         loop = dict(loop, ids=next_ids,
@@ -143,6 +155,6 @@ def greedy_search(step_fn, initial_state, start_ids, end_id, max_length,
     """
     return decode_loop(
         step_fn, initial_state, start_ids, end_id, max_length,
-        lambda logits, t, rows: ops.argmax(logits, axis=-1), pad_id=pad_id,
+        None, pad_id=pad_id,
         max_lengths=max_lengths, alignment_fn=alignment_fn,
         return_alignments=return_alignments, memory=memory, compact=compact)

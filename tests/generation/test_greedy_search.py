@@ -51,3 +51,38 @@ def test_runs_inside_tf_function():
     np.testing.assert_array_equal(np.asarray(tokens),
                                   [[11, 12, END, 0, 0], [END, 0, 0, 0, 0]])
     np.testing.assert_array_equal(np.asarray(lengths), [3, 1])
+
+
+def random_step(table):
+    """Logits read from a fixed [steps, batch, V] table; state: (the step,
+    the row) of each entry."""
+    steps, batch, vocab = table.shape
+    flat = ops.convert_to_tensor(table.reshape(steps * batch, vocab))
+
+    def step(ids, state):
+        t, row = state
+        return ops.take(flat, t * batch + row, axis=0), (t + 1, row)
+
+    return step
+
+
+def test_picks_the_argmax_and_sums_its_log_softmax():
+    rng = np.random.default_rng(0)
+    steps, batch, vocab = 6, 5, 300
+    table = rng.normal(0, 4, (steps, batch, vocab)).astype("float32")
+    # Ties: the lowest id wins, as with argmax.
+    table[0, 0, 7] = table[0, 0, 250] = table[0, 0].max() + 1.0
+    # No row ends early: END stays below every other logit.
+    table[:, :, END] = -100.0
+    state = (ops.zeros((batch,), "int32"), ops.arange(batch, dtype="int32"))
+    out = greedy_search(random_step(table), state,
+                        ops.zeros((batch,), "int32"), END, steps)
+    expected = table.argmax(-1).T                        # [batch, steps]
+    np.testing.assert_array_equal(np.asarray(out["tokens"]), expected)
+    assert expected[0, 0] == 7
+    log_softmax = table - np.log(np.exp(
+        table - table.max(-1, keepdims=True)).sum(-1, keepdims=True)) \
+        - table.max(-1, keepdims=True)
+    chosen = np.take_along_axis(log_softmax, expected.T[..., None], -1)
+    np.testing.assert_allclose(np.asarray(out["log_probs"]),
+                               chosen[..., 0].sum(0), rtol=1e-5)
