@@ -126,7 +126,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                 beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0, num_return=None,
                 max_lengths=None, alignment_fn=None, source_mask=None,
                 return_alignments=False, no_repeat_ngram_size=0, pad_id=0,
-                memory=None, compact=True, settle=True):
+                memory=None, compact=True, settle=True, share_memory=False):
     """Batched beam search over a step function, as a `keras.ops.while_loop`.
 
     Hypotheses are ranked by log P(Y|X) / lp(Y) + cp(X; Y), with the GNMT
@@ -173,6 +173,11 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             are the same either way.
         settle: bool. Stop an entry once its returned hypotheses are
             settled (`settled`); the results are the same either way.
+        share_memory: bool. Pass `memory` to the step with one row per
+            entry (leading axis A, for the A*K hypotheses in entry-major
+            order) instead of tiling it K times: less to copy when entries
+            leave, for a step that reads it so
+            (`Decoder.shares_beam_memory`).
 
     Returns:
         dict with `tokens` [B, N, max_length] int32 (with `end_id`, padded),
@@ -203,7 +208,8 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     else:
         caps = ops.minimum(ops.cast(max_lengths, "int32"), max_length)[:, None]
     state = tile_beams(initial_state, k)
-    memory = tile_beams(memory, k)
+    if not share_memory:
+        memory = tile_beams(memory, k)
     ids = ops.repeat(start_ids, k, axis=0)
     # Only beam 0 is live at first, so the first step expands one hypothesis.
     first = ops.where(ops.arange(k) == 0, 0.0, NEG_INF)
@@ -339,7 +345,8 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                     results, ops.take(beam.entries, gone, axis=0),
                     take_rows({n: per_entry[n] for n in results}, gone))
                 return (written, take_rows(per_entry, kept),
-                        take_rows(memory, _flat_rows(kept, k)))
+                        take_rows(memory, kept if share_memory
+                                  else _flat_rows(kept, k)))
 
             results, per_entry, memory = ops.cond(
                 ops.any(done), leave, lambda: (results, per_entry, memory))

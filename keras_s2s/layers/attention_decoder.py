@@ -88,6 +88,8 @@ class AttentionDecoder(Decoder):
     EACL 2017 (tied embeddings).
     """
 
+    shares_beam_memory = True
+
     def __init__(self, cell="lstm", units=256, attention=None, vocab_size=None,
                  embedding_dim=None, input_feeding=True, num_layers=1,
                  dropout=0.0, coverage_loss_weight=0.0,
@@ -199,7 +201,7 @@ class AttentionDecoder(Decoder):
     def step(self, token_ids, state, memory, training=False):
         """One decoding step: token ids [batch] -> (logits [batch, V], state)."""
         embedded = self.embedding(token_ids)
-        state = self._step(embedded, state, memory, training)
+        state = self._step(embedded, state, memory, training, grouped=True)
         logits = self.compute_logits(state["attentional"], embedded,
                                      state["weights"], memory, training)
         return logits, state
@@ -210,7 +212,7 @@ class AttentionDecoder(Decoder):
         return output_logits(
             self, self.dropout_layer(attentional, training=training))
 
-    def _step(self, embedded, state, memory, training):
+    def _step(self, embedded, state, memory, training, grouped=False):
         x = embedded
         if self.input_feeding:
             x = ops.concatenate([x, state["attentional"]], axis=-1)
@@ -220,7 +222,7 @@ class AttentionDecoder(Decoder):
         context, weights = self.attention(
             x, memory["values"], mask=memory["mask"],
             previous_weights=state["weights"], coverage=state["coverage"],
-            keys=memory["keys"])
+            keys=memory["keys"], grouped=grouped)
         attentional = dense_product(
             self.attentional_projection,
             ops.concatenate([context, x], axis=-1))

@@ -17,11 +17,14 @@ def static_dim(shape, axis):
 
 
 def check_attention_inputs(layer_name, query, values, mask=None,
-                           previous_weights=None, coverage=None):
+                           previous_weights=None, coverage=None,
+                           grouped=False):
     """Raises a `ValueError` naming the argument when static shapes disagree.
 
     query: [batch, d_q]; values: [batch, src_len, d_v]; mask, previous_weights
-    and coverage: [batch, src_len].
+    and coverage: [batch, src_len]. `grouped`: values and mask have one row
+    per group of queries (their batch sizes are not compared with the
+    query's).
     """
     q_shape, v_shape = tuple(query.shape), tuple(values.shape)
     if len(q_shape) != 2:
@@ -32,7 +35,9 @@ def check_attention_inputs(layer_name, query, values, mask=None,
         raise ValueError(
             f"{layer_name}: `values` must have rank 3 [batch, src_len, d_v], "
             f"got shape {v_shape}.")
-    _check_same(layer_name, "values", v_shape, 0, "query", q_shape, 0, "batch")
+    if not grouped:
+        _check_same(layer_name, "values", v_shape, 0, "query", q_shape, 0,
+                    "batch")
     for name, tensor in (("mask", mask), ("previous_weights", previous_weights),
                          ("coverage", coverage)):
         if tensor is None:
@@ -42,7 +47,12 @@ def check_attention_inputs(layer_name, query, values, mask=None,
             raise ValueError(
                 f"{layer_name}: `{name}` must have rank 2 [batch, src_len], "
                 f"got shape {t_shape}.")
-        _check_same(layer_name, name, t_shape, 0, "query", q_shape, 0, "batch")
+        if grouped and name == "mask":
+            _check_same(layer_name, name, t_shape, 0, "values", v_shape, 0,
+                        "batch")
+        else:
+            _check_same(layer_name, name, t_shape, 0, "query", q_shape, 0,
+                        "batch")
         _check_same(layer_name, name, t_shape, 1, "values", v_shape, 1,
                     "src_len")
 
@@ -83,10 +93,26 @@ def masked_softmax(scores, mask=None):
                        else ops.cast(mask, "bool"))
 
 
-def weighted_sum(weights, values):
-    """context[b] = sum_s weights[b, s] * values[b, s]."""
+def weighted_sum(weights, values, groups=None):
+    """context[b] = sum_s weights[b, s] * values[b, s]; with `groups` G,
+    values has G rows and weights G*K: context[g*K + j] reads values[g]."""
     weights = ops.cast(weights, values.dtype)
-    return ops.squeeze(ops.matmul(ops.expand_dims(weights, 1), values), 1)
+    if groups is None:
+        return ops.squeeze(ops.matmul(ops.expand_dims(weights, 1), values), 1)
+    context = ops.matmul(by_group(weights, groups), values)   # [G, K, d_v]
+    return ops.reshape(context, (-1, ops.shape(values)[-1]))
+
+
+def by_group(x, groups):
+    """[G*K, ...] -> [G, K, ...]: the rows of each group on their own axis."""
+    shape = ops.shape(x)
+    return ops.reshape(x, (groups, -1) + tuple(shape[1:]))
+
+
+def flat_groups(x):
+    """[G, K, ...] -> [G*K, ...], the inverse of `by_group`."""
+    shape = ops.shape(x)
+    return ops.reshape(x, (-1,) + tuple(shape[2:]))
 
 
 def sinusoidal_positions(length, dim, dtype="float32"):

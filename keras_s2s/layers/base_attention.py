@@ -43,22 +43,47 @@ class BaseAttention(keras.layers.Layer):
         """Projects `values` [batch, src_len, d_v] into the keys the scores use."""
         return values
 
+    #: Whether `compute_scores` takes `groups` (see `call`); a subclass
+    #: without it still works grouped, with its memory repeated per query.
+    supports_groups = False
+
     def compute_scores(self, query, keys, previous_weights=None, coverage=None,
-              training=False):
-        """Returns unnormalised scores [batch, src_len]."""
+                       training=False, groups=None):
+        """Returns unnormalised scores [batch, src_len].
+
+        With `groups` G (a subclass that sets `supports_groups`), `keys`
+        has G rows and `query`, `previous_weights` and `coverage` G*K:
+        query row g*K + j scores against keys row g.
+        """
         raise NotImplementedError
 
     def call(self, query, values, mask=None, previous_weights=None,
-             coverage=None, keys=None, training=False):
+             coverage=None, keys=None, training=False, grouped=False):
+        """`grouped=True`: `values`, `keys` and `mask` hold one row per group
+        of K consecutive queries (beam search's K hypotheses of one
+        source), instead of one per query; the result is the same as with
+        those rows repeated K times, without repeating them."""
         attention_utils.check_attention_inputs(
             type(self).__name__, query, values, mask, previous_weights,
-            coverage)
+            coverage, grouped=grouped)
         if keys is None:
             keys = self.compute_keys(values)
-        scores = self.compute_scores(query, keys, previous_weights=previous_weights,
-                            coverage=coverage, training=training)
+        groups = None
+        if grouped:
+            groups = keras.ops.shape(values)[0]
+            per_group = keras.ops.shape(query)[0] // groups
+            if mask is not None:
+                mask = keras.ops.repeat(mask, per_group, axis=0)
+            if not self.supports_groups:
+                keys, values = (keras.ops.repeat(x, per_group, axis=0)
+                                for x in (keys, values))
+                groups = None
+        scores = self.compute_scores(
+            query, keys, previous_weights=previous_weights,
+            coverage=coverage, training=training,
+            **({} if groups is None else {"groups": groups}))
         weights = attention_utils.masked_softmax(scores, mask)
-        context = attention_utils.weighted_sum(weights, values)
+        context = attention_utils.weighted_sum(weights, values, groups)
         return context, keras.ops.cast(weights, self.compute_dtype)
 
     def compute_mask(self, *args, **kwargs):

@@ -5,6 +5,7 @@ import math
 import keras
 from keras import ops
 
+from keras_s2s.layers import attention_utils
 from keras_s2s.layers.base_attention import BaseAttention
 from keras_s2s.layers.pretransposed import kernel_product
 
@@ -112,16 +113,32 @@ class ContentAttention(BaseAttention):
             return ops.matmul(values, self.key_kernel)
         return values
 
+    supports_groups = True
+
     def compute_scores(self, query, keys, previous_weights=None, coverage=None,
-              training=False):
+                       training=False, groups=None):
         if self.score == "additive":
-            hidden = keys + ops.expand_dims(
-                kernel_product(self, "query_kernel", query), 1)
+            projected = kernel_product(self, "query_kernel", query)
+            if groups is None:
+                hidden = keys + ops.expand_dims(projected, 1)
+            else:  # [G, 1, S, U] + [G, K, 1, U]
+                hidden = (ops.expand_dims(keys, 1) + ops.expand_dims(
+                    attention_utils.by_group(projected, groups), 2))
             if self.use_coverage and coverage is not None:
+                if groups is not None:
+                    coverage = attention_utils.by_group(coverage, groups)
                 hidden = hidden + (ops.expand_dims(coverage, -1)
                                    * self.coverage_vector)
-            return ops.sum(ops.tanh(hidden) * self.score_vector, axis=-1)
-        scores = ops.squeeze(ops.matmul(keys, ops.expand_dims(query, -1)), -1)
+            scores = ops.sum(ops.tanh(hidden) * self.score_vector, axis=-1)
+            return (scores if groups is None
+                    else attention_utils.flat_groups(scores))
+        if groups is None:
+            scores = ops.squeeze(ops.matmul(keys, ops.expand_dims(query, -1)),
+                                 -1)
+        else:  # [G, S, d] x [G, d, K] -> [G, S, K], then query-major
+            scores = attention_utils.flat_groups(ops.transpose(ops.matmul(
+                keys, ops.transpose(attention_utils.by_group(query, groups),
+                                    (0, 2, 1))), (0, 2, 1)))
         if self.score == "scaled_dot":
             scores = scores / math.sqrt(self._values_dim)
         return scores

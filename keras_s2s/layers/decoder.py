@@ -20,7 +20,8 @@ class Decoder(keras.layers.Layer):
 
     What a decoder needs beyond that is a property of the decoder:
     `copies_source` (it reads the source token ids and copies from them, so
-    the source must be tokens from the same vocabulary as the target).
+    the source must be tokens from the same vocabulary as the target), and
+    `shares_beam_memory` (its `step` reads one memory row per beam).
     `check_encoder` refuses, at model construction, an encoder it cannot
     work with. `training=True` turns dropout on.
 
@@ -31,6 +32,10 @@ class Decoder(keras.layers.Layer):
 
     #: Reads `source_ids` and copies source tokens into the output.
     copies_source = False
+    #: `step` also takes a `memory` with one row per group of K consecutive
+    #: state rows (the K hypotheses of one source in beam search), so a
+    #: beam search need not repeat the memory K times.
+    shares_beam_memory = False
 
     def check_encoder(self, encoder):
         """Raises `ValueError` when this decoder cannot decode `encoder`'s

@@ -120,8 +120,10 @@ class LocationAttention(BaseAttention):
             src_len, self.units, self.compute_dtype)
         return ops.expand_dims(ops.matmul(table, self.position_kernel), 0)
 
+    supports_groups = True
+
     def compute_scores(self, query, keys, previous_weights=None, coverage=None,
-                       training=False):
+                       training=False, groups=None):
         src_len = ops.shape(keys)[1]
         if self.mode == "location":
             rows = ops.minimum(ops.arange(src_len), self.max_length - 1)
@@ -134,7 +136,13 @@ class LocationAttention(BaseAttention):
                 scores = scores + ops.sum(
                     ops.tanh(hidden) * self.score_vector, axis=-1)
             return scores
-        hidden = keys + ops.expand_dims(kernel_product(self, "query_kernel", query), 1)
+        projected = kernel_product(self, "query_kernel", query)
+        if groups is None:
+            hidden = keys + ops.expand_dims(projected, 1)
+        else:  # [G, 1, S, U] + [G, K, 1, U]: each group's K queries
+            hidden = attention_utils.flat_groups(
+                ops.expand_dims(keys, 1) + ops.expand_dims(
+                    attention_utils.by_group(projected, groups), 2))
         if previous_weights is not None:
             features = self.alignment_conv(ops.expand_dims(
                 ops.cast(previous_weights, self.compute_dtype), -1))

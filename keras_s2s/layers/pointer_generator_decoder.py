@@ -44,6 +44,9 @@ class PointerGeneratorDecoder(AttentionDecoder):
     """
 
     copies_source = True
+    # The copy distribution scatters each hypothesis' weights by its own
+    # row of `source_ids`.
+    shares_beam_memory = False
 
     def __init__(self, cell="lstm", units=256, attention=None,
                  vocab_size=None, embedding_dim=None, input_feeding=True,

@@ -396,7 +396,9 @@ class Seq2Seq(keras.Model):
                             max_length, memory=memory, method=method,
                             max_lengths=max_lengths,
                             alignment_fn=lambda s: s["weights"],
-                            source_mask=mask, pad_id=self.pad_id, **options)
+                            source_mask=mask, pad_id=self.pad_id,
+                            share_memory=self.decoder.shares_beam_memory,
+                            **options)
         if columns is not None:
             result["tokens"] = ops.take(columns, result["tokens"], axis=0)
         if self.target_tokenizer is not None:
