@@ -146,7 +146,7 @@ def _train(args):
           val_examples=args.val_examples,
           patience=args.patience, freeze_encoder=args.freeze_encoder,
           overrides=args.overrides, image_size=args.image_size,
-          seed=args.seed)
+          seed=args.seed, init_from=args.init_from)
     print(f"Wrote {args.out}/model.keras")
     return 0
 
@@ -438,6 +438,12 @@ def build_parser():
     train.add_argument("--patience", type=_positive, default=None,
                        help="early stopping on the validation metric")
     train.add_argument("--freeze-encoder", action="store_true")
+    train.add_argument("--init-from", default=None, metavar="MODEL",
+                       help="start the zoo model --model names from a "
+                       "related model's weights (a .keras file or run "
+                       "folder): each weight whose place and shape match is "
+                       "copied, its vocabularies are used; e.g. a model "
+                       "trained with a copy path, to give attention a start")
     train.add_argument("--overrides", type=_json_arg, default=None,
                        help='preset changes as JSON, e.g. '
                        '\'{"encoder": {"units": 128}}\'')

@@ -10,4 +10,5 @@ from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
 from keras_s2s.training.strategies import make_strategy
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
 from keras_s2s.training.trainer import train
+from keras_s2s.training.warm_start import warm_start
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt

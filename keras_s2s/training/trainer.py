@@ -19,6 +19,7 @@ from keras_s2s.training.resumable_checkpoint import ensure_free_space
 from keras_s2s.training.resumable_checkpoint import state_bytes
 from keras_s2s.training.strategies import make_strategy
 from keras_s2s.training.tensorboard_samples import TensorBoardSamples
+from keras_s2s.training.warm_start import warm_start
 from keras_s2s.training.warmup_schedule import WarmupInverseSqrt
 
 MONITOR = {"bleu": "val_bleu", "rouge": "val_rouge1", "caption": "val_CIDEr-D"}
@@ -72,6 +73,36 @@ def _check_source(what, contract, data_source, data):
                          f"--data {data!r} gives {data_source} sources.")
 
 
+def _init_model(init_from, saved, data_source, data):
+    """The model `--init-from` names, loaded (None without one)."""
+    from keras_s2s.models import load_model
+
+    if init_from is None:
+        return None
+    if saved is not None:
+        raise ValueError("--init-from starts a zoo model by name; a model "
+                         "to fine-tune (a .keras file, a run or zoo:NAME) "
+                         "already has its weights.")
+    start = load_model(init_from)
+    _check_source(init_from, start.contract, data_source, data)
+    return start
+
+
+def _record_warm_start(out_dir, init_from, report, verbose):
+    path = os.path.join(out_dir, RUN_FILE)
+    with open(path) as f:
+        run = json.load(f)
+    run["init_from"] = {"model": os.path.abspath(init_from), **report}
+    with open(path, "w") as f:
+        json.dump(run, f, indent=1)
+    if verbose:
+        print(f"Started from {init_from}: {len(report['copied'])} weights "
+              f"copied, {len(report['fresh'])} fresh "
+              f"({', '.join(report['fresh']) or 'none'}), "
+              f"{len(report['unused'])} unused "
+              f"({', '.join(report['unused']) or 'none'}).")
+
+
 def _load_saved(model, data_source, data, overrides=None):
     """The model to fine-tune: a .keras file or run folder, or `zoo:NAME`
     (pretrained, with its own vocabularies and any `overrides`); None for a
@@ -100,7 +131,7 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
           matmul_precision="float32", vocab_size=8000,
           max_length=100, max_examples=None, patience=None,
           freeze_encoder=False, overrides=None, val_examples=200,
-          image_size=64, seed=0, verbose=1):
+          image_size=64, seed=0, init_from=None, verbose=1):
     """Trains (or fine-tunes) a model; a restart with the same arguments and
     `out_dir` resumes from the last checkpoint, skipping the batches done.
 
@@ -119,6 +150,11 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
     float32 step got faster, `keras_s2s.layers.pretransposed`; the
     validation loss followed float32 on one seed and not on another:
     `benchmarks/precision.py`).
+    `init_from` (a `.keras` file or run folder) starts a zoo model from the
+    weights of a related one, each copied where its path and shape match
+    (`keras_s2s.training.warm_start`), with that model's vocabularies; a
+    resumed run restores its checkpoint instead. The weights copied and
+    left fresh go to `run.json`.
     Returns `(model, history)`.
     """
     settings = dict(locals())
@@ -163,7 +199,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
            vocab_size, max_length,
            max_examples,
            patience, freeze_encoder, overrides, val_examples, image_size,
-           seed, verbose):
+           seed, init_from, verbose):
     from keras_s2s import zoo
     from keras_s2s.datasets import make_seq2seq_dataset
     from keras_s2s.metrics import GenerationMetricsCallback
@@ -186,6 +222,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
     data_source = spec.source
     with dist.scope():  # a saved model to fine-tune is loaded once
         saved = _load_saved(model, data_source, data, overrides)
+        start = _init_model(init_from, saved, data_source, data)
     if saved is not None:
         contract, subword_model, symbols = saved.contract, "unigram", ()
     else:
@@ -196,9 +233,10 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
         _check_source(f"Model {model!r}", contract, data_source, data)
         subword_model = zoo.preset(model).subword_model
         symbols = zoo.preset(model).user_defined_symbols
+    given = saved or start
     src_tok, tgt_tok = _tokenizers(
         contract, subword_model, train_pairs, out_dir, vocab_size,
-        (saved.source_tokenizer, saved.target_tokenizer) if saved
+        (given.source_tokenizer, given.target_tokenizer) if given
         else (None, None), symbols)
     with dist.scope():
         if saved is None:
@@ -206,6 +244,10 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
                              source_tokenizer=src_tok,
                              target_tokenizer=tgt_tok, **overrides)
         net = saved
+        if start is not None:
+            _record_warm_start(out_dir, init_from, warm_start(net, start),
+                               verbose)
+            del start
         net.matmul_precision = products
         if freeze_encoder:
             net.encoder.trainable = False
