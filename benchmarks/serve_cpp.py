@@ -18,7 +18,13 @@ TensorFlow's libraries loaded; after `LoadSavedModel`; after the warm-up;
 at the end), which says what the runtime, the model and the requests
 take. Prints one JSON line like `serve_savedmodel.py`.
 
+The harness loads the tensorflow-text op libraries whose ops the graphs use
+(2 of 22 for a text model); `--all-op-libraries` loads all 22, each with its
+own copy of their shared code (about 90 MB more), where the model server
+links one copy into its binary.
+
     python benchmarks/serve_cpp.py SAVED_MODEL SOURCE [--batch-size 32]
+        [--all-op-libraries]
 """
 
 import os
@@ -35,7 +41,15 @@ from keras_s2s.export import run_serving_path  # noqa: E402
 
 
 def main():
-    args = arguments(__doc__.splitlines()[0]).parse_args()
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument("--all-op-libraries", action="store_true",
+                        help="load all 22 tensorflow-text op libraries")
+    parser.add_argument("--inter-op-threads", type=int, default=0,
+                        help="the model server's "
+                        "--tensorflow_inter_op_parallelism (0: one per core)")
+    parser.add_argument("--intra-op-threads", type=int, default=0,
+                        help="--tensorflow_intra_op_parallelism")
+    args = parser.parse_args()
     lines = read_lines(args.source, max(args.sentences, args.latency_n))
 
     def request(texts):
@@ -46,7 +60,10 @@ def main():
     requests = ([request(lines[:args.batch_size])]
                 + [request(b) for b in batches]
                 + [request([line]) for line in lines[:args.latency_n]])
-    served, results = run_serving_path(args.saved_model, requests)
+    served, results = run_serving_path(
+        args.saved_model, requests, all_op_libraries=args.all_op_libraries,
+        inter_op_threads=args.inter_op_threads,
+        intra_op_threads=args.intra_op_threads)
     failed = [r for r in results if not isinstance(r, dict)]
     if served.get("exit_code") or failed:
         raise SystemExit(f"the serving path failed: {served} {failed[:1]}")

@@ -451,6 +451,9 @@ int main(int argc, char** argv) {
   // Requests from index batch_from on are merged as the batcher would.
   size_t batch_from = static_cast<size_t>(-1);
   bool warmup = true;
+  // The model server's --tensorflow_inter_op_parallelism and
+  // --tensorflow_intra_op_parallelism (0: TensorFlow picks, the default).
+  int inter_op_threads = 0, intra_op_threads = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -468,6 +471,10 @@ int main(int argc, char** argv) {
       batch_from = std::stoul(argv[++i]);
     } else if (arg == "--no_warmup") {
       warmup = false;
+    } else if (arg == "--inter_op_threads" && has_value) {
+      inter_op_threads = std::stoi(argv[++i]);
+    } else if (arg == "--intra_op_threads" && has_value) {
+      intra_op_threads = std::stoi(argv[++i]);
     } else {
       std::cerr << "serving_harness: unknown or incomplete argument " << arg
                 << "\n";
@@ -477,7 +484,7 @@ int main(int argc, char** argv) {
   if (saved_model.empty() || requests_path.empty() != responses_path.empty()) {
     std::cerr << "usage: serving_harness --saved_model DIR [--op_library SO]"
                  "... [--requests IN --responses OUT] [--batching | --batch_from N]"
-                 " [--no_warmup]\n";
+                 " [--no_warmup] [--inter_op_threads N] [--intra_op_threads N]\n";
     return 2;
   }
   for (const auto& library : op_libraries) {
@@ -495,6 +502,8 @@ int main(int argc, char** argv) {
   const double rss_start = CurrentRssMb();
   tensorflow::SavedModelBundle bundle;
   tensorflow::SessionOptions session_options;
+  session_options.config.set_inter_op_parallelism_threads(inter_op_threads);
+  session_options.config.set_intra_op_parallelism_threads(intra_op_threads);
   tensorflow::RunOptions run_options;
   absl::Status status = tensorflow::LoadSavedModel(
       session_options, run_options, saved_model, {"serve"}, &bundle);
@@ -558,7 +567,7 @@ int main(int argc, char** argv) {
 
   const double rss_warm = CurrentRssMb();
   int answered = 0, refused = 0;
-  std::vector<double> run_ms;
+  std::vector<double> run_ms, run_rss_mb;
   if (!requests_path.empty()) {
     std::vector<std::string> records;
     std::string error;
@@ -589,6 +598,7 @@ int main(int argc, char** argv) {
         run_ms.push_back(std::chrono::duration<double, std::milli>(
                              std::chrono::steady_clock::now() - start)
                              .count());
+        run_rss_mb.push_back(CurrentRssMb());
         results[i] = {run, response};
       } else {
         groups[requests[i].signature_name].push_back(i);
@@ -643,6 +653,11 @@ int main(int argc, char** argv) {
   std::cout << "], \"run_ms\": [";
   for (size_t i = 0; i < run_ms.size(); ++i) {
     std::cout << (i ? ", " : "") << run_ms[i];
+  }
+  // Resident memory after each of those requests: how it grows.
+  std::cout << "], \"run_rss_mb\": [";
+  for (size_t i = 0; i < run_rss_mb.size(); ++i) {
+    std::cout << (i ? ", " : "") << run_rss_mb[i];
   }
   std::cout << "], \"peak_rss_mb\": " << PeakRssMb()
             << ", \"rss_mb\": {\"start\": " << rss_start
