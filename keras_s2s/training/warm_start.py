@@ -10,14 +10,17 @@ def warm_start(target, source):
     """Copies into `target` every weight of `source` with the same role,
     path and shape.
 
-    A weight's path is taken inside the model's encoder or decoder, with
-    the names Keras generates (`content_attention_1`) reduced to their
-    class's name, so two models built from the same presets match even when
-    their layers were numbered apart or their decoders are different
-    classes: a `PointerGeneratorDecoder` and an `AttentionDecoder` share
-    the embedding, cells, bridge, attention and output layer (if the
+    A weight's path is taken inside the model's encoder or decoder: the
+    attributes that hold its layers (`decoder/attention/query_kernel`,
+    `decoder/cells/0/kernel`), so two models match even when their layers
+    were numbered apart or are of different classes in the same place. A
+    `PointerGeneratorDecoder` and an `AttentionDecoder` share the
+    embedding, cells, bridge, attention and output layer (if the
     generator's vocabulary is the whole vocabulary); the pointer's switch
-    has no counterpart. Both models must be built (`zoo.load` builds them).
+    has no counterpart. A `LocationAttention` (location-aware) and an
+    additive `ContentAttention` share the query and key projections and the
+    score vector; the location features have none. Both models must be
+    built (`zoo.load` builds them).
 
     Args:
         target: a built `Seq2Seq` whose weights are set.
@@ -65,11 +68,11 @@ def warm_start(target, source):
 
 
 def _weights_by_path(model):
-    """{'encoder/...' or 'decoder/...': variable}: the chain of layer names
-    from the encoder or decoder down, names Keras generated reduced to their
-    class's snake-case name. Walked through the layers, not read from
-    `variable.path`, which records where a variable was created (a
-    deserialized attention builds its own outside the decoder's scope)."""
+    """{'encoder/...' or 'decoder/...': variable}: the chain of attributes
+    (or, for a layer no attribute holds, of names) from the encoder or
+    decoder down. Walked through the layers, not read from `variable.path`,
+    which records where a variable was created (a deserialized attention
+    builds its own outside the decoder's scope)."""
     out = {}
     for role in ("encoder", "decoder"):
         layer = getattr(model, role, None)
@@ -92,8 +95,26 @@ def _walk(layer, prefix):
         layer._non_trainable_variables)
     for variable in own:
         yield f"{prefix}/{variable.name}", variable
+    held = _attribute_names(layer)
     for sub in layer._flatten_layers(include_self=False, recursive=False):
-        yield from _walk(sub, f"{prefix}/{_reduced_name(sub)}")
+        name = held.get(id(sub)) or _reduced_name(sub)
+        yield from _walk(sub, f"{prefix}/{name}")
+
+
+def _attribute_names(layer):
+    """{id(sublayer): 'attribute' or 'attribute/index'} for the sublayers
+    `layer` holds in its public attributes."""
+    names = {}
+    for attribute, value in vars(layer).items():
+        if attribute.startswith("_"):
+            continue
+        if isinstance(value, keras.layers.Layer):
+            names.setdefault(id(value), attribute)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if isinstance(item, keras.layers.Layer):
+                    names.setdefault(id(item), f"{attribute}/{index}")
+    return names
 
 
 def _reduced_name(layer):

@@ -34,7 +34,8 @@ def test_a_pointer_generator_starts_an_attention_decoder():
     assert sorted(report["unused"]) == ["decoder/switch/bias",
                                         "decoder/switch/kernel"]
     assert len(report["copied"]) == len(target.weights)
-    assert any("content_attention" in p for p in report["copied"])
+    assert "decoder/attention/query_kernel" in report["copied"]
+    assert "decoder/cells/0/kernel" in report["copied"]
     for a, b in zip(target.encoder.weights, source.encoder.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_array_equal(
@@ -62,6 +63,28 @@ def test_a_different_shape_is_left_fresh_and_reported():
         target.decoder.output_projection.kernel.numpy(), fresh_before)
     np.testing.assert_array_equal(target.decoder.embedding.embeddings.numpy(),
                                   source.decoder.embedding.embeddings.numpy())
+
+
+def test_a_location_aware_attention_starts_an_additive_one():
+    """The score's query and key projections and vector carry over; the
+    location features (convolution, their projection) have no place."""
+    location = {"class_name": "LocationAttention", "units": 8,
+                "mode": "location_aware", "filters": 2, "kernel_size": 3,
+                "position_features": False}
+    source = tiny("bilstm_location_mt", attention=location)
+    target = tiny("bilstm_attn_mt")
+    report = warm_start(target, source)
+    assert report["fresh"] == []
+    shared = ("query_kernel", "key_kernel", "key_bias", "score_vector")
+    for name in shared:
+        assert f"decoder/attention/{name}" in report["copied"]
+    assert report["unused"] and all(
+        p.startswith("decoder/attention/") and p.rsplit("/", 1)[1]
+        not in shared for p in report["unused"])
+    by_name = {w.name: w for w in source.decoder.attention.weights}
+    for weight in target.decoder.attention.weights:
+        np.testing.assert_array_equal(weight.numpy(),
+                                      by_name[weight.name].numpy())
 
 
 def test_unrelated_models_are_refused():

@@ -15,13 +15,16 @@ RUN=${2:-runs/$NAME}
 S2S=${KERAS_S2S:-keras-s2s}
 EPOCHS=${EPOCHS:-8}
 LR=${LR:-2e-3}
+# INIT_FROM=MODEL: start from a related model's weights (train --init-from).
+INIT=()
+if [[ -n "${INIT_FROM:-}" ]]; then INIT=(--init-from "$INIT_FROM"); fi
 
 $S2S train --model "$NAME" --data dialogsum --out "$RUN" \
     --epochs "$EPOCHS" --batch-size 32 --max-length 400 --lr "$LR" \
     --warmup-steps 200 --label-smoothing 0.0 --clipnorm 2.0 \
     --vocab-size 8000 --checkpoint-every 50 --patience 2 \
     --matmul-precision float32 \
-    --val-examples 100 --seed 0
+    --val-examples 100 --seed 0 "${INIT[@]}"
 
 for method in greedy beam; do
     $S2S evaluate --model "$RUN" --data dialogsum --split val \
