@@ -12,11 +12,12 @@ decoder of `bilstm_attn_mt`, so that only the attention differs; then the
 zoo's other translation entries as they are (`gru_luong_mt`,
 `conv_attn_mt`).
 
-Each variant trains with `keras-s2s train` into `ROOT/<label>` with stage 1
-of `zoo/recipes/bilstm_attn_mt.sh` (batch 128, Adam 1.5e-3 after 200
-warm-up steps, label smoothing 0.1, clipnorm 1, seed 0) for `--epochs`, on
-the shipped `bilstm_attn_mt` vocabularies (8,000 pieces a side), which are
-put in each run's `vocab/` before it starts. Resumable: run the same command
+Each variant trains with `keras-s2s train` into `ROOT/<label>` with the
+first stage `bilstm_attn_mt` was trained with until 2026-11-29 (batch
+128, Adam 1.5e-3 after 200 warm-up steps, label smoothing 0.1, clipnorm 1,
+seed 0) for `--epochs`, on the shipped `bilstm_attn_mt` vocabularies
+(8,000 pieces a side), which are put in each run's `vocab/` before it
+starts. Resumable: run the same command
 again after an interruption; finished trainings and evaluations are
 skipped. The training time is the run's `train_seconds` (kept across
 restarts, see `ResumableCheckpoint`); validation BLEU over training time is

@@ -5,9 +5,8 @@
 #     bash zoo/recipes/bilstm_location_mt.sh [RUN_DIR]
 #
 # Stage 1 is the attention study's `location_aware` variant (10 epochs from
-# scratch on the shipped `bilstm_attn_mt` vocabularies, stage 1 of
-# `bilstm_attn_mt.sh`). Stages 2-5 continue it as `bilstm_attn_mt.sh` does
-# (`mt_stages.sh`):
+# scratch on the shipped `bilstm_attn_mt` vocabularies). Stages 2-5 continue
+# it (`mt_stages.sh`, as `conv_attn_mt` was trained):
 # 4 more epochs each from the previous stage's model with a fresh Adam at a
 # lower peak learning rate (2: 5e-4, 3: 2e-4, 4 and 5: 1e-4). The average
 # of stages 3-5 (`keras-s2s average`) is measured too. Every candidate is
