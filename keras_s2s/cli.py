@@ -62,7 +62,8 @@ def _export(args):
         max_beam_size=args.max_beam_size,
         max_output_length=args.max_output_length,
         max_batch_size=args.max_batch_size,
-        max_input_bytes=args.max_input_bytes, search=args.search)
+        max_input_bytes=args.max_input_bytes, search=args.search,
+        signatures=args.signatures)
     path = export_saved_model(model, args.out, version=args.version,
                               name=args.name, settings=settings)
     print(f"Wrote {path} (loaded and warmed up on TF Serving's C++ path)")
@@ -347,6 +348,12 @@ def build_parser():
     export.add_argument("--search", choices=("beam", "greedy"), default=None,
                         help="how serving_default searches (default: the "
                         "model's generation setting, beam for the zoo)")
+    export.add_argument("--signatures", default=None, metavar="NAMES",
+                        help="comma-separated signatures to export (default: "
+                        "serving_default,nbest,nbest_options_unbatched; "
+                        "serving_default always): each is a search graph "
+                        "the server holds, about 20-25 MB apiece once "
+                        "loaded and warmed up")
     export.add_argument("--output-precision", default="float32",
                         choices=("float32", "bfloat16", "auto"),
                         help="the output layer's matrix product in search: "

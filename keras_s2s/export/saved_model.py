@@ -165,7 +165,7 @@ def export_saved_model(model, out_dir, version=None, name=None,
             and exports that TF Serving's C++ loader cannot load and warm up
             (`check_serving`).
         warmup: write `assets.extra/tf_serving_warmup_requests` (requests
-            to `serving_default` and `nbest`).
+            to `serving_default` and `nbest`, those exported).
         settings: an `ExportSettings` (n-best settings and per-request
             limits), by default from the model's `generation_config`;
             recorded in `assets.extra/keras_s2s_export.json`.
@@ -191,6 +191,10 @@ def export_saved_model(model, out_dir, version=None, name=None,
     ensure_free_space(out_dir, int(state_bytes(model) * 1.05) + (16 << 20))
     module = ServingModule(model, image_size=image_size, settings=settings)
     signatures = module.signatures()
+    for left_out in set(signatures) - set(settings.signatures):
+        # Neither traced nor saved: the object graph must not reach it.
+        setattr(module, left_out, None)
+        del signatures[left_out]
     with _as_saving_traces(), module.prepared_weights():
         track_function_variables(module, signatures.values())
     tmp = os.path.join(out_dir, f"{TMP_PREFIX}{version or 'next'}-"
@@ -203,9 +207,9 @@ def export_saved_model(model, out_dir, version=None, name=None,
         if warmup:
             examples = (_image_warmup(image_size) if image_size
                         else TEXT_WARMUP)
-            write_warmup_requests(tmp, name, examples,
-                                  signature_names=("serving_default",
-                                                   "nbest"))
+            write_warmup_requests(tmp, name, examples, signature_names=[
+                n for n in ("serving_default", "nbest")
+                if n in signatures])
         if check:
             try:
                 check_serving(tmp)

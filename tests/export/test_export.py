@@ -134,3 +134,40 @@ def test_versions_and_models_config(tmp_path, tokenizers):
     assert sorted((c.name, c.base_path, c.model_platform)
                   for c in parsed.model_config_list.config) == sorted(
         (name, path, "tensorflow") for name, path in models.items())
+
+
+def test_an_export_of_serving_default_alone(tmp_path, tokenizers):
+    """`signatures` leaves the n-best searches out of the graphs: the
+    server loads and warms up what remains (export's C++ check), and a
+    request to a left-out signature names it."""
+    from tensorflow.python.saved_model import loader_impl
+
+    from keras_s2s.export import ExportSettings
+    from keras_s2s.export import ServingError
+    from keras_s2s.export import predict_request
+    from keras_s2s.export import run_serving_path
+
+    model = build("bilstm_attn_mt", tokenizers)
+    full = export_saved_model(model, tmp_path / "full")
+    alone = export_saved_model(model, tmp_path / "alone", settings=(
+        ExportSettings.for_model(model, signatures=("serving_default",))))
+
+    def signatures(path):
+        graph = loader_impl.parse_saved_model(str(path)).meta_graphs[0]
+        return {k for k in graph.signature_def if not k.startswith("__")}
+
+    assert signatures(full) == {"serving_default", "nbest",
+                                "nbest_options_unbatched"}
+    assert signatures(alone) == {"serving_default"}
+    size = [os.path.getsize(os.path.join(p, "saved_model.pb"))
+            for p in (full, alone)]
+    assert size[1] < 0.7 * size[0], size
+    texts = ["A red circle.", "Two blue squares."]
+    report, results = run_serving_path(alone, [
+        predict_request({"inputs": texts}),
+        predict_request({"inputs": texts}, "nbest")])
+    assert report["warmup_records"] >= 1
+    assert [t.decode() for t in results[0]["outputs"]] == \
+        model.generate(texts)
+    assert isinstance(results[1], ServingError), results[1]
+    assert "nbest" in results[1].message

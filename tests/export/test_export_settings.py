@@ -26,6 +26,9 @@ def test_serving_default_searches_as_the_model_unless_told():
     ({"search": "sample"}, "search 'sample' must be one of beam, greedy"),
     ({"beam_size": 20, "max_beam_size": 16}, "beam_size 20 must be in"),
     ({"num_return": 3, "beam_size": 2}, "num_return 3 must be in 1..beam"),
+    ({"signatures": "serving_default,nbset"},
+     "unknown signature.s. nbset; the signatures are serving_default, nbest"),
+    ({"signatures": ("nbest",)}, "must include serving_default"),
 ])
 def test_bad_settings_are_refused_with_the_reason(overrides, words):
     with pytest.raises(ValueError, match=words):
@@ -41,3 +44,13 @@ def test_the_cli_passes_search_through():
     with pytest.raises(SystemExit):
         build_parser().parse_args(
             ["export", "bilstm_attn_mt", "--out", "x", "--search", "sample"])
+
+
+def test_signatures_default_to_all_three_and_keep_their_order():
+    assert ExportSettings.for_model(model_with()).signatures == (
+        "serving_default", "nbest", "nbest_options_unbatched")
+    settings = ExportSettings.for_model(
+        model_with(), signatures="nbest_options_unbatched, serving_default")
+    assert settings.signatures == ("serving_default",
+                                   "nbest_options_unbatched")
+    assert settings.to_dict()["signatures"] == list(settings.signatures)
