@@ -21,7 +21,7 @@ def tokenizers():
     return make_tokenizers()
 
 
-def test_py_function_graphs_are_refused(tmp_path, tokenizers):
+def test_py_function_graphs_are_refused(tmp_path, tokenizers, monkeypatch):
     class Bad(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
         def f(self, x):
@@ -33,8 +33,10 @@ def test_py_function_graphs_are_refused(tmp_path, tokenizers):
 
     model = build("gru_luong_mt", tokenizers)
     original = model.target_tokenizer.detokenize
-    model.target_tokenizer.detokenize = lambda ids: tf.py_function(
-        lambda i: original(i), [ids], tf.string)
+    # The tokenizer is the module's fixture: patched for this test only.
+    monkeypatch.setattr(
+        model.target_tokenizer, "detokenize", lambda ids: tf.py_function(
+            lambda i: original(i), [ids], tf.string))
     with pytest.raises(ValueError, match="EagerPyFunc"):
         export_saved_model(model, tmp_path / "refused", warmup=False)
     assert not (tmp_path / "refused" / "1").exists()
