@@ -12,6 +12,7 @@ the code they share, 4.4 MB resident apiece; the model server links one
 copy of that code into its binary), or all of them.
 """
 
+import functools
 import glob
 import hashlib
 import json
@@ -74,9 +75,10 @@ def op_libraries(saved_model_dir=None):
     return [lib for lib in libraries if _registered_ops(lib) & used]
 
 
+@functools.lru_cache(maxsize=None)
 def _registered_ops(library):
-    """The op names a kernel library registers (it is loaded here once;
-    importing tensorflow_text has loaded it already)."""
+    """The op names a kernel library registers (read once per process;
+    importing tensorflow_text has loaded the library already)."""
     from tensorflow.core.framework import op_def_pb2
     from tensorflow.python.client import pywrap_tf_session
 

@@ -233,7 +233,7 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
         _check_source(f"Model {model!r}", contract, data_source, data)
         subword_model = zoo.preset(model).subword_model
         symbols = zoo.preset(model).user_defined_symbols
-    given = saved or start
+    given = saved if saved is not None else start
     src_tok, tgt_tok = _tokenizers(
         contract, subword_model, train_pairs, out_dir, vocab_size,
         (given.source_tokenizer, given.target_tokenizer) if given
