@@ -160,7 +160,7 @@ def _evaluate(args):
     metrics = evaluate(args.model, args.data, split=args.split,
                        method=args.method, beam_size=args.beam_size,
                        max_examples=args.max_examples, out_json=args.out,
-                       seed=args.seed)
+                       seed=args.seed, alpha=args.length_penalty)
     print(json.dumps(metrics, indent=1))
     return 0
 
@@ -471,6 +471,9 @@ def build_parser():
     evaluate.add_argument("--method", default="beam",
                           choices=["greedy", "beam"])
     evaluate.add_argument("--beam-size", type=_positive, default=DEFAULT_BEAM_SIZE)
+    evaluate.add_argument("--length-penalty", type=float, default=None,
+                          help="GNMT alpha of the beam search (default: "
+                          "the model's); choose it on --split val")
     evaluate.add_argument("--max-examples", type=_positive, default=None)
     evaluate.add_argument("--out", default=None, help="write metrics JSON")
     evaluate.add_argument(

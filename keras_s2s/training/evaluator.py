@@ -25,7 +25,7 @@ def run_settings(model):
 def evaluate(model, data, split="val", method="beam",
              beam_size=DEFAULT_BEAM_SIZE,
              max_examples=None, batch_size=32, out_json=None, verbose=1,
-             seed=None):
+             seed=None, alpha=None):
     """Generates for a split and scores it with the data's metric.
 
     Args:
@@ -63,6 +63,11 @@ def evaluate(model, data, split="val", method="beam",
     options = {"method": method}
     if method == "beam":
         options["beam_size"] = beam_size
+        if alpha is not None:
+            options["alpha"] = float(alpha)
+    elif alpha is not None:
+        raise ValueError("evaluate: alpha (the length penalty) applies to "
+                         "beam search only; got method='greedy'.")
     outputs = []
     bar = keras.utils.Progbar(len(references), unit_name="example") \
         if verbose else None

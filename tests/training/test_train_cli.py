@@ -126,6 +126,48 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(
 
 
 @requires_multi30k
+def test_evaluate_length_penalty_reaches_the_beam_search(
+        finished_run, tmp_path, capsys, monkeypatch):
+    """`evaluate --length-penalty` hands alpha to the beam search, scores
+    what it writes and says so in its metrics; greedy refuses it."""
+    from keras_s2s.datasets import load_multi30k
+    from keras_s2s.metrics import corpus_bleu
+    from keras_s2s.models import Seq2Seq
+
+    saved = keras.saving.load_model(finished_run / "model.keras",
+                                    compile=False)
+    val_en, val_de = (x[:12] for x in load_multi30k("val"))
+    searched = []
+    generate = Seq2Seq.generate
+
+    def spy(self, inputs, *args, **options):
+        searched.append(options)
+        return generate(self, inputs, *args, **options)
+
+    monkeypatch.setattr(Seq2Seq, "generate", spy)
+    for alpha in (0.0, 2.0):
+        out = tmp_path / f"a{alpha}.json"
+        searched.clear()
+        assert main(["evaluate", "--model", str(finished_run), "--data",
+                     "multi30k:en-de", "--max-examples", "12",
+                     "--beam-size", "3", "--length-penalty", str(alpha),
+                     "--out", str(out)]) == 0
+        metrics = json.loads(out.read_text())
+        assert metrics["search"] == {"method": "beam", "beam_size": 3,
+                                     "alpha": alpha}
+        assert searched and all(o.get("alpha") == alpha for o in searched)
+        outputs = generate(saved, val_en, method="beam", beam_size=3,
+                           alpha=alpha)
+        assert metrics["bleu"] == pytest.approx(
+            corpus_bleu(outputs, val_de)["score"], abs=1e-6)
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(finished_run), "--data",
+                 "multi30k:en-de", "--max-examples", "4", "--method",
+                 "greedy", "--length-penalty", "1.0"]) == 2
+    assert "beam search only" in capsys.readouterr().err
+
+
+@requires_multi30k
 def test_killed_run_resumes_from_its_checkpoint(finished_run, tmp_path):
     """A SIGKILLed run restarted with the same command ends with the same
     step count and weights as an uninterrupted run (dropout off)."""
