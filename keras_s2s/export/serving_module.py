@@ -256,8 +256,11 @@ class ServingModule(tf.Module):
                     missing = fixed_source - tf.shape(source)[1]
                     source = tf.pad(source, [[0, 0], [0, missing]],
                                     constant_values=self.model.pad_id)
-                    alignments = tf.pad(alignments, [[0, 0], [0, 0], [0, 0],
-                                                     [0, missing]])
+                    # The search may have padded the source already
+                    # (`source_multiple`): its alignments are that long.
+                    alignments = tf.pad(alignments, [
+                        [0, 0], [0, 0], [0, 0],
+                        [0, fixed_source - tf.shape(alignments)[-1]]])
                 out["source_pieces"] = valid_utf8(
                     self.model.source_tokenizer.id_to_piece(source))
             out["alignments"] = alignments

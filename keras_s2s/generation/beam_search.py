@@ -169,8 +169,11 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         memory: optional nest with leading axis B that the step reads and
             never changes (the encoder's outputs); tiled here, and passed
             to `step_fn` as its third argument.
-        compact: bool. Drop finished entries from the batch; the results
-            are the same either way.
+        compact: bool or int. Drop finished entries from the batch; the
+            results are the same either way. An int N > 1 shrinks the batch
+            only to a multiple of N entries or a power of two below N
+            (`leaving_rows`): fewer batch shapes for a server, a few rows
+            of wasted work.
         settle: bool. Stop an entry once its returned hypotheses are
             settled (`settled`); the results are the same either way.
         share_memory: bool. Pass `memory` to the step with one row per
@@ -335,12 +338,11 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                          flat_parent=flat_parent)
         memory, results = beam.memory, beam.results
         if compact:
-            done = ops.all(finished, axis=1)
+            leave_now, kept, gone = leaving_rows(ops.all(finished, axis=1),
+                                                 compact)
 
             def leave():
                 # The entries done write their hypotheses and leave.
-                gone, kept = rows_where(done), rows_where(
-                    ops.logical_not(done))
                 written = write_rows(
                     results, ops.take(beam.entries, gone, axis=0),
                     take_rows({n: per_entry[n] for n in results}, gone))
@@ -349,7 +351,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                                   else _flat_rows(kept, k)))
 
             results, per_entry, memory = ops.cond(
-                ops.any(done), leave, lambda: (results, per_entry, memory))
+                leave_now, leave, lambda: (results, per_entry, memory))
         flat_parent = ops.reshape(per_entry.pop("flat_parent"), (-1,))
         per_entry["ids"] = ops.reshape(per_entry["ids"], (-1,))
         return (BeamState(step=beam.step + 1, state=_take(state, flat_parent),
@@ -408,6 +410,34 @@ def settled(scores, log_probs, finished, lengths, caps, alpha, num_return):
 def rows_where(condition):
     """int32 indices of the True entries of a bool vector."""
     return ops.cast(ops.nonzero(condition)[0], "int32")
+
+
+def leaving_rows(done, compact):
+    """`(leave, kept, gone)`: whether entries leave the batch this step,
+    and which rows stay and which go.
+
+    `compact` True (or 1): every entry done leaves at once. An int N > 1:
+    the batch only shrinks to 1, 2, 4, ... (below N) or a multiple of N
+    rows, the smallest that holds every entry not done; entries done fill
+    the rest of it (a finished entry's hypotheses no longer change, so it
+    is written the same when it leaves later). Fewer sizes of batch, so a
+    serving process builds fewer oneDNN primitives (one per shape), for
+    some rows of wasted work.
+    """
+    live, finished = rows_where(ops.logical_not(done)), rows_where(done)
+    if compact is True or compact == 1:
+        return ops.any(done), live, finished
+    rows = ops.shape(done)[0]
+    n_live = ops.shape(live)[0]
+    powers = ops.convert_to_tensor(
+        [2 ** i for i in range(max(1, (compact - 1).bit_length()))
+         if 2 ** i < compact] + [compact], "int32")
+    small = ops.min(ops.where(powers >= n_live, powers, compact))
+    size = ops.where(n_live > compact,
+                     (n_live + compact - 1) // compact * compact, small)
+    size = ops.minimum(size, rows)
+    order = ops.concatenate([live, finished], axis=0)
+    return size < rows, order[:size], order[size:]
 
 
 def _flat_rows(rows, k):

@@ -2,7 +2,7 @@
 
 from keras import ops
 
-from keras_s2s.generation.beam_search import rows_where
+from keras_s2s.generation.beam_search import leaving_rows
 from keras_s2s.generation.beam_search import take_rows
 from keras_s2s.generation.beam_search import unknown_rows
 from keras_s2s.generation.beam_search import with_memory
@@ -99,19 +99,17 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
         loop["finished"] = ops.logical_or(finished,
                                           loop["lengths"] >= loop["caps"])
         if compact:
-            done = loop["finished"]
+            leave_now, kept, gone = leaving_rows(loop["finished"], compact)
 
             def leave():
                 # The entries that ended write their results and leave.
-                gone, kept = rows_where(done), rows_where(
-                    ops.logical_not(done))
                 written = write_rows(
                     results, ops.take(loop["entries"], gone, axis=0),
                     take_rows({n: loop[n] for n in results}, gone))
                 return written, take_rows((loop, state, memory), kept)
 
             results, (loop, state, memory) = ops.cond(
-                ops.any(done), leave, lambda: (results, (loop, state, memory)))
+                leave_now, leave, lambda: (results, (loop, state, memory)))
         return t + 1, loop, state, memory, results
 
     loop_vars = (ops.convert_to_tensor(0, "int32"), loop, state, memory,
@@ -145,8 +143,10 @@ def greedy_search(step_fn, initial_state, start_ids, end_id, max_length,
         return_alignments: bool. Also return the weights of every step.
         memory: optional nest (leading axis batch) the step reads and never
             changes; then `step_fn(token_ids, state, memory)`.
-        compact: bool. Entries that have ended leave the batch; the
-            results are the same either way.
+        compact: bool or int. Entries that have ended leave the batch; the
+            results are the same either way. An int N > 1: the batch only
+            shrinks to a multiple of N entries or a power of two below N
+            (`leaving_rows`).
 
     Returns:
         dict: `tokens` [batch, max_length] int32, `lengths` [batch] (tokens

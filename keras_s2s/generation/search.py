@@ -40,8 +40,10 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
         memory: optional nest (leading axis B) that the step reads and never
             changes, such as the encoder's outputs. Beam search tiles it
             once, and both searches drop the rows of finished entries.
-        compact: bool. Finished entries leave the batch (the default);
-            the results are the same either way.
+        compact: bool or int. Finished entries leave the batch (the
+            default); the results are the same either way. An int N > 1:
+            the batch only shrinks to a multiple of N entries or a power of
+            two below N, so a serving process sees few batch shapes.
         settle: bool. Beam search stops an entry once no unfinished
             hypothesis can outscore the returned ones (`beam_search`'s
             `settle`); the results are the same either way.

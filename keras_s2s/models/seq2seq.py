@@ -354,9 +354,12 @@ class Seq2Seq(keras.Model):
                 `alpha`, `beta`, `num_return`, `no_repeat_ngram_size`,
                 `temperature`, `top_k`, `top_p`, `seed`, `return_alignments`,
                 `compact` (default True: finished entries leave the batch,
-                with the same results), `settle` (default True: beam search
-                stops an entry once no unfinished hypothesis can outscore
-                the returned ones, with the same results),
+                with the same results; an int N: the batch only shrinks to
+                a multiple of N or a power of two below it, fewer shapes
+                for a server: `keras-s2s export` uses 4), `settle`
+                (default True: beam search stops an entry once no
+                unfinished hypothesis can outscore the returned ones, with
+                the same results),
                 `output_precision` (`"float32"`,
                 the default, or `"bfloat16"`: the output layer multiplies
                 in bfloat16 with its kernel cast once per search, faster on

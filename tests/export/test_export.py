@@ -173,3 +173,50 @@ def test_an_export_of_serving_default_alone(tmp_path, tokenizers):
         model.generate(texts)
     assert isinstance(results[1], ServingError), results[1]
     assert "nbest" in results[1].message
+
+
+def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
+        tmp_path, tokenizers, capsys):
+    """`keras-s2s export` pads sources to a multiple of 8 and shrinks the
+    batch in steps of 4 by default: on TF Serving's C++ path it answers as
+    an export without either, for a batch whose sentences end at
+    different steps and a lone sentence, every signature."""
+    import numpy as np
+
+    from keras_s2s.cli import main
+    from keras_s2s.export import predict_request
+    from keras_s2s.export import run_serving_path
+
+    model = build("bilstm_attn_mt", tokenizers)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    outs = {}
+    for name, extra in (("plain", ["--source-multiple", "1",
+                                   "--compact-multiple", "1"]),
+                        ("default", [])):
+        assert main(["export", str(path), "--out", str(tmp_path / name),
+                     "--version", "1", *extra]) == 0
+        outs[name] = capsys.readouterr().out
+    assert "padded to a multiple of 8, batches shrunk to a multiple of 4" \
+        in outs["default"]
+    assert "padded to a multiple of 1, batches shrunk to a multiple of 1" \
+        in outs["plain"]
+    texts = ["A red circle.", "Two blue squares and a green triangle.",
+             "A big yellow star next to a small red circle on the left.",
+             "Blue.", "A green square.", "Three red circles in a row.", ""]
+    requests = [predict_request({"inputs": texts}),
+                predict_request({"inputs": texts[2:3]}),
+                predict_request({"inputs": texts}, "nbest")]
+    answers = {}
+    for name in outs:
+        report, answers[name] = run_serving_path(tmp_path / name / "1",
+                                                 requests)
+        assert report["loaded"] and report["warmup_records"] >= 1, report
+    for plain, padded in zip(answers["plain"], answers["default"]):
+        assert sorted(plain) == sorted(padded)
+        for alias in plain:
+            if plain[alias].dtype == object:
+                np.testing.assert_array_equal(padded[alias], plain[alias])
+            else:
+                np.testing.assert_allclose(padded[alias], plain[alias],
+                                           atol=1e-5, err_msg=alias)

@@ -59,6 +59,32 @@ def test_each_step_runs_only_the_entries_still_searched(search,
     assert list(tokens[2, :5]) == [11, 12, 13, 14, END]
 
 
+@pytest.mark.parametrize("search,rows_per_step", [
+    # The entries end after 1, 2, 3, 4 and 6 tokens; the batch shrinks only
+    # to 4, 2 or 1 rows (a multiple of 4 or a power of two below it), the
+    # entries done filling it: 3 entries left still take 4 rows.
+    (greedy_search, [5, 4, 4, 2, 1, 1]),
+    # Two beams an entry, each entry ending one step later.
+    (lambda *a, **kw: beam_search(*a, beam_size=2, settle=False, **kw),
+     [10, 10, 8, 8, 4, 2, 2]),
+])
+def test_compact_n_shrinks_the_batch_to_few_sizes_with_the_same_results(
+        search, rows_per_step):
+    limits = ops.convert_to_tensor([0, 1, 2, 3, 5], "int32")
+    start = ops.full((5,), 2, "int32")
+    state = ops.zeros((5,), "int32")
+    rows = []
+    bucketed = search(recording_step(rows), state, start, END, 8,
+                      memory=limits, compact=4)
+    assert rows == rows_per_step
+    fixed = search(recording_step([]), state, start, END, 8, memory=limits,
+                   compact=False)
+    for name, value in bucketed.items():
+        np.testing.assert_array_equal(np.asarray(value),
+                                      np.asarray(fixed[name]), err_msg=name)
+
+
+@pytest.mark.parametrize("compact", [True, 2])
 @pytest.mark.parametrize("method,options", [
     ("greedy", {"return_alignments": True}),
     ("beam", {"beam_size": 3, "alpha": 0.6, "beta": 0.2, "num_return": 2,
@@ -66,12 +92,13 @@ def test_each_step_runs_only_the_entries_still_searched(search,
     ("sample", {"seed": 5}),
 ])
 def test_a_model_searches_the_same_with_and_without_compaction(method,
-                                                               options):
+                                                               options,
+                                                               compact):
     model = tiny_model()
     # Entries capped at different lengths, so they leave at different steps.
     common = dict(method=method, max_length=7, relative_max_length=(1.0, 0),
-                  **options)
-    fixed = model.search(SRC, compact=False, **common)
+                  compact=compact, **options)
+    fixed = model.search(SRC, **dict(common, compact=False))
     graph = tf.function(lambda s: model.search(s, **common))
     for compacted in (model.search(SRC, **common), graph(tf.constant(SRC))):
         assert sorted(compacted) == sorted(fixed)
