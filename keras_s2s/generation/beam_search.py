@@ -424,6 +424,9 @@ def leaving_rows(done, compact):
     serving process builds fewer oneDNN primitives (one per shape), for
     some rows of wasted work.
     """
+    if not isinstance(compact, (bool, int)) or compact < 1:
+        raise ValueError(f"search: `compact` must be a bool or a positive "
+                         f"int, got {compact!r}.")
     live, finished = rows_where(ops.logical_not(done)), rows_where(done)
     if compact is True or compact == 1:
         return ops.any(done), live, finished

@@ -84,6 +84,15 @@ def test_compact_n_shrinks_the_batch_to_few_sizes_with_the_same_results(
                                       np.asarray(fixed[name]), err_msg=name)
 
 
+def test_compact_must_be_a_bool_or_a_positive_int():
+    limits = ops.convert_to_tensor([0, 1], "int32")
+    for bad in (-2, 1.5):
+        with pytest.raises(ValueError, match="positive int"):
+            greedy_search(recording_step([]), ops.zeros((2,), "int32"),
+                          ops.full((2,), 2, "int32"), END, 4, memory=limits,
+                          compact=bad)
+
+
 @pytest.mark.parametrize("compact", [True, 2])
 @pytest.mark.parametrize("method,options", [
     ("greedy", {"return_alignments": True}),
