@@ -58,8 +58,7 @@ def _export(args):
         model.generation_config["shortlist"] = True
     if model.contract.source == "text":
         model.generation_config["source_multiple"] = args.source_multiple
-    model.generation_config["compact"] = (True if args.compact_multiple == 1
-                                          else args.compact_multiple)
+    model.generation_config["compact"] = args.compact_multiple
     settings = ExportSettings.for_model(
         model, beam_size=args.beam_size, num_return=args.num_return,
         length_penalty=args.length_penalty, max_length=args.max_length,

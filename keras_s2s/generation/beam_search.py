@@ -338,11 +338,12 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                          flat_parent=flat_parent)
         memory, results = beam.memory, beam.results
         if compact:
-            leave_now, kept, gone = leaving_rows(ops.all(finished, axis=1),
-                                                 compact)
+            leave_now, split = leaving_rows(ops.all(finished, axis=1),
+                                            compact)
 
             def leave():
                 # The entries done write their hypotheses and leave.
+                kept, gone = split()
                 written = write_rows(
                     results, ops.take(beam.entries, gone, axis=0),
                     take_rows({n: per_entry[n] for n in results}, gone))
@@ -413,8 +414,9 @@ def rows_where(condition):
 
 
 def leaving_rows(done, compact):
-    """`(leave, kept, gone)`: whether entries leave the batch this step,
-    and which rows stay and which go.
+    """`(leave, split)`: whether entries leave the batch this step, and a
+    function giving `(kept, gone)`, the rows that stay and go (called
+    only when they do, inside the branch that moves them).
 
     `compact` True (or 1): every entry done leaves at once. An int N > 1:
     the batch only shrinks to 1, 2, 4, ... (below N) or a multiple of N
@@ -427,11 +429,11 @@ def leaving_rows(done, compact):
     if not isinstance(compact, (bool, int)) or compact < 1:
         raise ValueError(f"search: `compact` must be a bool or a positive "
                          f"int, got {compact!r}.")
-    live, finished = rows_where(ops.logical_not(done)), rows_where(done)
     if compact is True or compact == 1:
-        return ops.any(done), live, finished
+        return ops.any(done), lambda: (rows_where(ops.logical_not(done)),
+                                       rows_where(done))
     rows = ops.shape(done)[0]
-    n_live = ops.shape(live)[0]
+    n_live = ops.sum(ops.cast(ops.logical_not(done), "int32"))
     powers = ops.convert_to_tensor(
         [2 ** i for i in range(max(1, (compact - 1).bit_length()))
          if 2 ** i < compact] + [compact], "int32")
@@ -439,8 +441,13 @@ def leaving_rows(done, compact):
     size = ops.where(n_live > compact,
                      (n_live + compact - 1) // compact * compact, small)
     size = ops.minimum(size, rows)
-    order = ops.concatenate([live, finished], axis=0)
-    return size < rows, order[:size], order[size:]
+
+    def split():
+        order = ops.concatenate([rows_where(ops.logical_not(done)),
+                                 rows_where(done)], axis=0)
+        return order[:size], order[size:]
+
+    return size < rows, split
 
 
 def _flat_rows(rows, k):

@@ -99,10 +99,11 @@ def decode_loop(step_fn, initial_state, start_ids, end_id, max_length,
         loop["finished"] = ops.logical_or(finished,
                                           loop["lengths"] >= loop["caps"])
         if compact:
-            leave_now, kept, gone = leaving_rows(loop["finished"], compact)
+            leave_now, split = leaving_rows(loop["finished"], compact)
 
             def leave():
                 # The entries that ended write their results and leave.
+                kept, gone = split()
                 written = write_rows(
                     results, ops.take(loop["entries"], gone, axis=0),
                     take_rows({n: loop[n] for n in results}, gone))
