@@ -8,16 +8,21 @@ option set:
 - `--output-precision bfloat16`,
 - `--output-precision bfloat16 --recurrent-precision bfloat16`,
 - the same with `--shortlist multi30k:en-de`,
+- the same with `--settle best` instead (a sentence stops once its best
+  hypothesis has finished, OpenNMT-py's rule, not the exact stop),
 
 then loads them all in this process (which imports only tensorflow and
 tensorflow_text for the decoding) and calls their `serving_default`
 (beam 5) in turn on the same batches of test_2016_flickr (`--repeats`
 rounds, the order rotated each round): sentences/s at batch 32, one
 sentence at a time (median ms), sacreBLEU and outputs identical to the
-float32 export. Ratios are against the float32 export in the same run.
+float32 export. Ratios are against the float32 export in the same run
+(or the first of `--only`'s option sets), on `--split` (test_2016_flickr by
+default, or Multi30k's val).
 
     python benchmarks/export_options.py [--sentences 1000] [--repeats 3]
-        [--keep DIR]
+        [--keep DIR] [--only "float32,bf16 both + settle best"]
+        [--split val]
 """
 
 import argparse
@@ -46,7 +51,11 @@ OPTIONS = {
     "bf16 both + shortlist": ["--output-precision", "bfloat16",
                               "--recurrent-precision", "bfloat16",
                               "--shortlist", "multi30k:en-de"],
+    "bf16 both + settle best": ["--output-precision", "bfloat16",
+                                "--recurrent-precision", "bfloat16",
+                                "--settle", "best"],
 }
+SPLITS = {"test": "test_2016_flickr", "val": "val"}
 BATCH = 32
 
 
@@ -62,11 +71,21 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", default=None,
                         help="export into (and reuse) this folder")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated option sets to measure, the "
+                        "first the baseline (default: all, float32 first)")
+    parser.add_argument("--split", choices=tuple(SPLITS), default="test")
     args = parser.parse_args()
+    chosen = list(OPTIONS) if args.only is None else args.only.split(",")
+    unknown = [name for name in chosen if name not in OPTIONS]
+    if unknown:
+        parser.error(f"unknown option sets {unknown}; valid ones are "
+                     f"{', '.join(OPTIONS)}")
     root = pathlib.Path(args.keep or tempfile.mkdtemp())
     cli = pathlib.Path(sys.executable).with_name("keras-s2s")
     functions = {}
-    for name, flags in OPTIONS.items():
+    for name in chosen:
+        flags = OPTIONS[name]
         out = root / name.replace(" ", "_").replace("+", "and")
         if not (out / "1").exists():
             subprocess.run([str(cli), "export", "bilstm_attn_mt", "--out",
@@ -74,8 +93,8 @@ def main():
                            stdout=subprocess.DEVNULL)
         functions[name] = tf.saved_model.load(
             str(out / "1")).signatures["serving_default"]
-    sources = read("test_2016_flickr.en.gz", args.sentences)
-    references = read("test_2016_flickr.de.gz", args.sentences)
+    sources = read(f"{SPLITS[args.split]}.en.gz", args.sentences)
+    references = read(f"{SPLITS[args.split]}.de.gz", args.sentences)
 
     def call(fn, lines):
         return [t.decode() for t in
@@ -100,16 +119,17 @@ def main():
                 start = time.perf_counter()
                 call(fn, [line])
                 latency[name].append((time.perf_counter() - start) * 1000)
-    base_rate = statistics.median(rates["float32"])
-    base_ms = statistics.median(latency["float32"])
-    print(f"| export (beam 5) | batch {BATCH}, sent/s | ratio | one sentence, "
-          "median ms | ratio | BLEU | identical to float32 |")
+    base = names[0]
+    base_rate = statistics.median(rates[base])
+    base_ms = statistics.median(latency[base])
+    print(f"| export (beam 5), {args.split} | batch {BATCH}, sent/s | ratio | "
+          f"one sentence, median ms | ratio | BLEU | identical to {base} |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in names:
         rate = statistics.median(rates[name])
         ms = statistics.median(latency[name])
         bleu = sacrebleu.corpus_bleu(outputs[name], [references]).score
-        same = sum(a == b for a, b in zip(outputs[name], outputs["float32"]))
+        same = sum(a == b for a, b in zip(outputs[name], outputs[base]))
         print(f"| {name} | {rate:.1f} | {rate / base_rate:.2f}x | {ms:.1f} | "
               f"{base_ms / ms:.2f}x | {bleu:.2f} | {same} / {len(sources)} |")
     rounds = {n: [round(r, 1) for r in v] for n, v in rates.items()}

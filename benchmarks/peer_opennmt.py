@@ -15,7 +15,10 @@ quality, is compared), then measures on test_2016_flickr:
   tensorflow and tensorflow_text (`benchmarks/serve_savedmodel.py`), and
   the same requests on TF Serving's C++ path (`benchmarks/serve_cpp.py`:
   `LoadSavedModel` and `Session::Run` in a C++ process, as the model
-  server runs them, without its gRPC/REST front end);
+  server runs them, without its gRPC/REST front end). Both beam searches
+  stop a sentence once its best hypothesis has finished, the peer's rule
+  (`keras-s2s export --settle best`); a row gives ours with the exact
+  stop too;
 - training sentences/s at batch 64: `onmt_train` against `keras-s2s train`
   of `bilstm_attn_mt` in its default configuration, same number of steps.
 
@@ -170,7 +173,8 @@ def latency_peer(venv, work, checkpoint, n):
 def export_options(args):
     """The `keras-s2s export` speed options this run measures."""
     options = ["--output-precision", args.output_precision,
-               "--recurrent-precision", args.recurrent_precision]
+               "--recurrent-precision", args.recurrent_precision,
+               "--settle", args.settle]
     if args.shortlist:
         options += ["--shortlist", args.shortlist]
     return options
@@ -250,6 +254,13 @@ def decode_rows(args, work, venv, data, checkpoint):
     # model server links once), for comparison.
     cpp_all = decode_ours_cpp(work, beam_export, args.sentences, 1,
                               ["--all-op-libraries"])
+    # The other stop rule, for comparison (the default `best` is the
+    # peer's own: a sentence ends once its best hypothesis has).
+    other = "exact" if args.settle == "best" else "best"
+    other_options = options[:options.index("--settle")] + ["--settle", other]
+    beam_other = decode_ours(work, export_ours(
+        work, "beam", other_options, label=f"beam-settle-{other}"),
+        args.sentences, 0)
     # An export of serving_default alone (`--signatures`): one search graph
     # for the server to hold instead of three.
     slim = decode_ours_cpp(work, export_ours(
@@ -258,6 +269,9 @@ def decode_rows(args, work, venv, data, checkpoint):
     return [
         ("beam 5, batch 32 (sent/s)", peer_beam, beam["sentences_per_s"],
          beam["sentences_per_s"] / peer_beam),
+        (f"  the same, export --settle {other}", peer_beam,
+         beam_other["sentences_per_s"],
+         beam_other["sentences_per_s"] / peer_beam),
         ("greedy, batch 32 (sent/s)", peer_greedy, greedy["sentences_per_s"],
          greedy["sentences_per_s"] / peer_greedy),
         ("one sentence, beam 5, median ms", peer_median,
@@ -299,6 +313,12 @@ def main():
     parser.add_argument("--recurrent-precision", default="auto",
                         choices=("float32", "bfloat16", "auto"),
                         help="keras-s2s export --recurrent-precision")
+    parser.add_argument("--settle", default="best",
+                        choices=("best", "exact"),
+                        help="keras-s2s export --settle: when beam search "
+                        "stops a sentence (default best, the peer's rule: "
+                        "once its best hypothesis has finished; the other "
+                        "rule gets a row of its own)")
     parser.add_argument("--shortlist", default=None,
                         help="keras-s2s export --shortlist (e.g. "
                         "multi30k:en-de; default: none, the full "

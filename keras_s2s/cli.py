@@ -59,6 +59,8 @@ def _export(args):
     if model.contract.source == "text":
         model.generation_config["source_multiple"] = args.source_multiple
     model.generation_config["compact"] = args.compact_multiple
+    if args.settle is not None:
+        model.generation_config["settle"] = _settle(args.settle)
     settings = ExportSettings.for_model(
         model, beam_size=args.beam_size, num_return=args.num_return,
         length_penalty=args.length_penalty, max_length=args.max_length,
@@ -73,7 +75,8 @@ def _export(args):
     print(f"Settings and limits: {settings.to_dict()}; output layer in "
           f"{precision}, recurrent cells in {recurrent}; sources padded to "
           f"a multiple of {model.generation_config.get('source_multiple', 1)}"
-          f", batches shrunk to a multiple of {args.compact_multiple}")
+          f", batches shrunk to a multiple of {args.compact_multiple}; beam "
+          f"search stops a sentence: {args.settle or 'exact'}")
     print(SIGNATURE_DOC)
     return 0
 
@@ -165,9 +168,22 @@ def _evaluate(args):
     metrics = evaluate(args.model, args.data, split=args.split,
                        method=args.method, beam_size=args.beam_size,
                        max_examples=args.max_examples, out_json=args.out,
-                       seed=args.seed, alpha=args.length_penalty)
+                       seed=args.seed, alpha=args.length_penalty,
+                       settle=_settle(args.settle))
     print(json.dumps(metrics, indent=1))
     return 0
+
+
+SETTLE_HELP = ("when beam search stops a sentence: exact (the default) once "
+               "no hypothesis still running can outscore the best one, the "
+               "same result as searching on; best as soon as the best one "
+               "has finished, OpenNMT-py's rule: faster, an approximation "
+               "under a length penalty")
+
+
+def _settle(name):
+    """The search's `settle` for a `--settle` choice (None: the default)."""
+    return {None: None, "exact": True, "best": "best"}[name]
 
 
 def _average(args):
@@ -364,6 +380,9 @@ def build_parser():
         "1: each as it ends). The same outputs; fewer batch shapes for the "
         "server: the shipped translator's serving peak went from 582 to "
         "534 MB, within the noise of its speed")
+    export.add_argument(
+        "--settle", choices=("exact", "best"), default=None,
+        help=SETTLE_HELP)
     export.add_argument("--search", choices=("beam", "greedy"), default=None,
                         help="how serving_default searches (default: the "
                         "model's generation setting, beam for the zoo)")
@@ -493,6 +512,9 @@ def build_parser():
     evaluate.add_argument("--length-penalty", type=float, default=None,
                           help="GNMT alpha of the beam search (default: "
                           "the model's); choose it on --split val")
+    evaluate.add_argument(
+        "--settle", choices=("exact", "best"), default=None,
+        help=SETTLE_HELP)
     evaluate.add_argument("--max-examples", type=_positive, default=None)
     evaluate.add_argument("--out", default=None, help="write metrics JSON")
     evaluate.add_argument(

@@ -9,6 +9,8 @@ from keras_s2s.generation.blocked_top_k import top_k_with_logsumexp
 from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
 
 NEG_INF = -1e9
+#: `beam_search(settle=...)`: the exact stop, none, OpenNMT-py's stop.
+SETTLE_RULES = (True, False, "best")
 
 
 class BeamState(NamedTuple):
@@ -174,8 +176,14 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             only to a multiple of N entries or a power of two below N
             (`leaving_rows`): fewer batch shapes for a server, a few rows
             of wasted work.
-        settle: bool. Stop an entry once its returned hypotheses are
-            settled (`settled`); the results are the same either way.
+        settle: True, False or `"best"`. True: stop an entry once its
+            returned hypotheses are settled (`settled`); the results are
+            the same either way. `"best"`: stop it as soon as its best
+            `num_return` hypotheses have finished, as OpenNMT-py does
+            ("early stop when top beam is finished"). With a length penalty
+            that is an approximation: a hypothesis still running could have
+            ended with a better score (without one it cannot, and the
+            results are the same as with True).
         share_memory: bool. Pass `memory` to the step with one row per
             entry (leading axis A, for the A*K hypotheses in entry-major
             order) instead of tiling it K times: less to copy when entries
@@ -188,6 +196,9 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         (the ranking score), `log_probs` [B, N], and `alignments` when asked.
         Hypotheses are sorted best first.
     """
+    if settle not in SETTLE_RULES:
+        raise ValueError(f"beam_search: `settle` must be True, False or "
+                         f"'best', got {settle!r}.")
     if _python_int(beam_size) and beam_size < 1:
         raise ValueError(f"beam_search: `beam_size` must be >= 1, got "
                          f"{beam_size}.")
@@ -329,7 +340,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             # longer displace them, and are never returned.
             finished = ops.logical_or(finished, settled(
                 top_scores, log_probs, finished, lengths, beam.caps, alpha,
-                num_return)[:, None])
+                num_return, best_only=settle == "best")[:, None])
         per_entry = dict(entries=beam.entries, caps=beam.caps,
                          source_mask=beam.source_mask, ids=token,
                          tokens=tokens, lengths=lengths, finished=finished,
@@ -381,7 +392,8 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     return {name: value[:, :num_return] for name, value in results.items()}
 
 
-def settled(scores, log_probs, finished, lengths, caps, alpha, num_return):
+def settled(scores, log_probs, finished, lengths, caps, alpha, num_return,
+            best_only=False):
     """bool [A]: entries whose best `num_return` hypotheses are final.
 
     `scores`, `log_probs`, `finished`, `lengths`: [A, K], beams sorted by
@@ -394,12 +406,16 @@ def settled(scores, log_probs, finished, lengths, caps, alpha, num_return):
     allowed (at the cap for `alpha` >= 0, at the next length otherwise):
     no unfinished hypothesis, nor any continuation of one, can enter the
     returned ones any more. (The bound of Tensor2Tensor's beam search,
-    applied per entry.)
+    applied per entry.) With `best_only`, True as soon as those beams have
+    finished, without the bound (OpenNMT-py's rule, an approximation under
+    a length penalty).
     """
     k = ops.shape(scores)[1]
     returned = ops.arange(k) < num_return
     top_done = ops.all(ops.logical_or(finished, ops.logical_not(returned)),
                        axis=1)
+    if best_only:
+        return top_done
     lowest = ops.min(ops.where(returned, scores, -NEG_INF), axis=1)
     longest = ops.maximum(length_penalty(caps, alpha),
                           length_penalty(lengths + 1, alpha))

@@ -44,9 +44,10 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
             default); the results are the same either way. An int N > 1:
             the batch only shrinks to a multiple of N entries or a power of
             two below N, so a serving process sees few batch shapes.
-        settle: bool. Beam search stops an entry once no unfinished
-            hypothesis can outscore the returned ones (`beam_search`'s
-            `settle`); the results are the same either way.
+        settle: True, False or `"best"`. True: beam search stops an entry
+            once no unfinished hypothesis can outscore the returned ones,
+            with the same results; `"best"`: once its best hypotheses have
+            finished, OpenNMT-py's rule (`beam_search`'s `settle`).
         share_memory: bool. Beam search passes `memory` with one row per
             entry, not per hypothesis (`beam_search`'s `share_memory`), for
             a step that reads it so (`Decoder.shares_beam_memory`).

@@ -359,7 +359,9 @@ class Seq2Seq(keras.Model):
                 for a server: `keras-s2s export` uses 4), `settle`
                 (default True: beam search stops an entry once no
                 unfinished hypothesis can outscore the returned ones, with
-                the same results),
+                the same results; `"best"`: once the returned ones have
+                finished, OpenNMT-py's rule, faster and an approximation
+                under a length penalty: `keras-s2s export --settle best`),
                 `output_precision` (`"float32"`,
                 the default, or `"bfloat16"`: the output layer multiplies
                 in bfloat16 with its kernel cast once per search, faster on

@@ -25,7 +25,7 @@ def run_settings(model):
 def evaluate(model, data, split="val", method="beam",
              beam_size=DEFAULT_BEAM_SIZE,
              max_examples=None, batch_size=32, out_json=None, verbose=1,
-             seed=None, alpha=None):
+             seed=None, alpha=None, settle=None):
     """Generates for a split and scores it with the data's metric.
 
     Args:
@@ -41,6 +41,11 @@ def evaluate(model, data, split="val", method="beam",
         seed: int or None. The seed that drew the held-out part of data
             without a fixed split (and the `shapes` scenes): by default the
             run folder's (its `run.json`), else 0.
+        alpha: float or None. The beam search's length penalty (default:
+            the model's).
+        settle: None (the exact stop) or `"best"`: beam search stops a
+            sentence once its best hypothesis has finished, OpenNMT-py's
+            rule (`keras_s2s.generation.beam_search`).
 
     Returns:
         the metrics dict: BLEU (cased and lowercased, sacreBLEU signature),
@@ -65,9 +70,11 @@ def evaluate(model, data, split="val", method="beam",
         options["beam_size"] = beam_size
         if alpha is not None:
             options["alpha"] = float(alpha)
-    elif alpha is not None:
-        raise ValueError("evaluate: alpha (the length penalty) applies to "
-                         "beam search only; got method='greedy'.")
+        if settle is not None:
+            options["settle"] = settle
+    elif alpha is not None or settle is not None:
+        raise ValueError("evaluate: alpha (the length penalty) and settle "
+                         "apply to beam search only; got method='greedy'.")
     outputs = []
     bar = keras.utils.Progbar(len(references), unit_name="example") \
         if verbose else None

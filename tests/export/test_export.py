@@ -220,3 +220,34 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
             else:
                 np.testing.assert_allclose(padded[alias], plain[alias],
                                            atol=1e-5, err_msg=alias)
+
+
+def test_cli_export_settle_best_serves_opennmt_py_stop(tmp_path, capsys):
+    """`keras-s2s export --settle best`: on TF Serving's C++ path the
+    shipped translator answers as its search with `settle="best"`
+    (OpenNMT-py's stop) does, not as the exact one."""
+    import numpy as np
+
+    from keras_s2s.cli import main
+    from keras_s2s.export import predict_request
+    from keras_s2s.export import run_serving_path
+    from keras_s2s.models import load_model
+
+    assert main(["export", "bilstm_attn_mt", "--out", str(tmp_path / "m"),
+                 "--version", "1", "--settle", "best", "--signatures",
+                 "serving_default"]) == 0
+    assert "beam search stops a sentence: best" in capsys.readouterr().out
+    # Multi30k test sentences the two rules translate differently.
+    texts = ["Three men in same colored vests are in the outdoors.",
+             "A construction worker is driving heavy equipment at a work "
+             "site.", "Dogs run at a dog racetrack.",
+             "A dog walks on a log across a small river.", "A dog runs."]
+    report, (answer,) = run_serving_path(tmp_path / "m" / "1",
+                                         [predict_request({"inputs": texts})])
+    assert report["loaded"], report
+    model = load_model("bilstm_attn_mt")
+    searched = {rule: np.asarray(model.search(tf.constant(texts),
+                                              settle=rule)["text"])[:, 0]
+                for rule in (True, "best")}
+    assert not np.array_equal(searched[True], searched["best"])
+    np.testing.assert_array_equal(answer["outputs"], searched["best"])

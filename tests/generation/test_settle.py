@@ -124,3 +124,66 @@ def test_a_model_searches_the_same_with_and_without_settling():
             np.testing.assert_allclose(np.asarray(settling[name]),
                                        np.asarray(plain[name]), atol=1e-5,
                                        err_msg=name)
+
+
+def test_the_best_rule_stops_once_the_returned_beams_have_finished():
+    # The case above that the bound keeps searching (alpha 1.0, cap 20):
+    # OpenNMT-py's rule stops it; unfinished returned beams still search.
+    lp = [[-0.5, -1.0 / (10 / 6), -2.0 / (10 / 6)]]
+    log_probs, lengths, caps = [[-0.5, -1.0, -2.0]], [[6, 5, 5]], [[20]]
+
+    def best(finished, num_return=1):
+        return list(np.asarray(settled(
+            *(ops.convert_to_tensor(x, "float32") for x in (lp, log_probs)),
+            ops.convert_to_tensor(finished), ops.convert_to_tensor(lengths),
+            ops.convert_to_tensor(caps), 1.0, num_return, best_only=True)))
+
+    assert best([[True, False, False]]) == [True]
+    assert best([[False, True, True]]) == [False]
+    assert best([[True, False, False]], num_return=2) == [False]
+    assert best([[True, True, False]], num_return=2) == [True]
+
+
+@pytest.mark.parametrize("alpha,num_return", [(0.0, 1), (0.0, 2), (0.6, 1),
+                                              (1.0, 2)])
+def test_the_best_rule_is_exact_without_a_length_penalty(alpha, num_return):
+    """`settle="best"`: without a length penalty the results of the exact
+    search; with one, never a better best hypothesis than it, in no more
+    rows, and fewer in some trial."""
+    rng = np.random.default_rng(1)
+    vocab, batch, k, length = 7, 6, 4, 12
+    saved = []
+    for trial in range(6):
+        table = rng.normal(0, 3, (length + 1, vocab, vocab))
+        table[..., END] += rng.normal(1, 2)
+        table = tf.constant(table, "float32")
+        start = ops.convert_to_tensor(rng.integers(4, vocab, batch), "int32")
+        state = ops.zeros((batch,), "int32")
+        options = dict(beam_size=k, alpha=alpha, num_return=num_return,
+                       max_lengths=ops.convert_to_tensor(
+                           rng.integers(3, length + 1, batch), "int32"))
+        calls, results = {}, {}
+        for rule in (True, "best"):
+            calls[rule] = []
+            results[rule] = beam_search(counting_step(calls[rule], table),
+                                        state, start, END, length,
+                                        settle=rule, **options)
+        exact, best = results[True], results["best"]
+        if alpha == 0.0:
+            for name, value in exact.items():
+                np.testing.assert_allclose(np.asarray(best[name]),
+                                           np.asarray(value), atol=1e-5,
+                                           err_msg=f"trial {trial}: {name}")
+        else:
+            assert np.all(np.asarray(best["scores"])[:, 0]
+                          <= np.asarray(exact["scores"])[:, 0] + 1e-6)
+            saved.append(sum(calls[True]) - sum(calls["best"]))
+        assert sum(calls["best"]) <= sum(calls[True])
+    if alpha:
+        assert max(saved) > 0
+
+
+def test_an_unknown_settle_rule_is_refused():
+    with pytest.raises(ValueError, match="True, False or 'best'"):
+        beam_search(lambda ids, s: (tf.zeros((3, 5)), s), tf.zeros((1,)),
+                    tf.constant([1]), END, 4, beam_size=3, settle="first")

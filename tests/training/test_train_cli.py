@@ -126,10 +126,11 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(
 
 
 @requires_multi30k
-def test_evaluate_length_penalty_reaches_the_beam_search(
+def test_evaluate_length_penalty_and_settle_reach_the_beam_search(
         finished_run, tmp_path, capsys, monkeypatch):
-    """`evaluate --length-penalty` hands alpha to the beam search, scores
-    what it writes and says so in its metrics; greedy refuses it."""
+    """`evaluate --length-penalty` and `--settle` hand alpha and the stop
+    rule to the beam search, score what it writes and say so in the
+    metrics; greedy refuses them."""
     from keras_s2s.datasets import load_multi30k
     from keras_s2s.metrics import corpus_bleu
     from keras_s2s.models import Seq2Seq
@@ -145,25 +146,35 @@ def test_evaluate_length_penalty_reaches_the_beam_search(
         return generate(self, inputs, *args, **options)
 
     monkeypatch.setattr(Seq2Seq, "generate", spy)
-    for alpha in (0.0, 2.0):
+    for alpha, settle in ((0.0, None), (2.0, "best")):
         out = tmp_path / f"a{alpha}.json"
         searched.clear()
+        rule = ["--settle", settle] if settle else []
         assert main(["evaluate", "--model", str(finished_run), "--data",
                      "multi30k:en-de", "--max-examples", "12",
                      "--beam-size", "3", "--length-penalty", str(alpha),
-                     "--out", str(out)]) == 0
+                     *rule, "--out", str(out)]) == 0
         metrics = json.loads(out.read_text())
-        assert metrics["search"] == {"method": "beam", "beam_size": 3,
-                                     "alpha": alpha}
-        assert searched and all(o.get("alpha") == alpha for o in searched)
+        expected = {"method": "beam", "beam_size": 3, "alpha": alpha}
+        if settle:
+            expected["settle"] = settle
+        assert metrics["search"] == expected
+        assert searched and all(o.get("alpha") == alpha
+                                and o.get("settle") == settle
+                                for o in searched)
         outputs = generate(saved, val_en, method="beam", beam_size=3,
-                           alpha=alpha)
+                           alpha=alpha, **({"settle": settle} if settle
+                                           else {}))
         assert metrics["bleu"] == pytest.approx(
             corpus_bleu(outputs, val_de)["score"], abs=1e-6)
     capsys.readouterr()
     assert main(["evaluate", "--model", str(finished_run), "--data",
                  "multi30k:en-de", "--max-examples", "4", "--method",
                  "greedy", "--length-penalty", "1.0"]) == 2
+    assert "beam search only" in capsys.readouterr().err
+    assert main(["evaluate", "--model", str(finished_run), "--data",
+                 "multi30k:en-de", "--max-examples", "4", "--method",
+                 "greedy", "--settle", "best"]) == 2
     assert "beam search only" in capsys.readouterr().err
 
 
