@@ -56,11 +56,13 @@ class ExportSettings:
         max_input_bytes: int, bytes of one input (default 20,000 for text,
             10,000,000 for encoded images).
         signatures: the signatures to export (default all three; always
-            `serving_default`). Each is a traced search of its own, which a
-            server holds in memory once loaded: leaving out the two n-best
-            ones took 34-39 MB off the peak of the C++ serving path for
-            `bilstm_attn_mt` (646-648 to 609-614 MB over 1,000 test
-            sentences, `benchmarks/serve_cpp.py`, 2026-11-29).
+            `serving_default`). `serving_default` is a traced search,
+            which a server holds in memory once loaded, and the two n-best
+            signatures call another, one for both: leaving them out took
+            31-33 MB off the peak of the C++ serving path for
+            `bilstm_attn_mt` (526-528 to 495-497 MB over 1,000 test
+            sentences, `benchmarks/serve_cpp.py`, 2026-11-29; 34-39 MB
+            while each n-best signature held a search of its own).
 
     Example:
     >>> ExportSettings.for_model(model, beam_size=8, num_return=3).to_dict()

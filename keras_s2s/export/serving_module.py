@@ -121,6 +121,13 @@ class ServingModule(tf.Module):
         spec = tf.TensorSpec([None], tf.string, name="inputs")
         self.serving_default = tf.function(self._serve,
                                            input_signature=[spec])
+        # One traced n-best search, its settings as tensors, that both
+        # n-best signatures call: the SavedModel holds its graph once, and
+        # a server instantiates it once. Held out of the object graph, so
+        # an export without the n-best signatures does not save it.
+        self._held.nbest_search = tf.function(self._nbest, input_signature=[
+            spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
+            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
         self.nbest = tf.function(self._nbest_fixed, input_signature=[spec])
         self.nbest_options_unbatched = tf.function(
             self._nbest_options_with_defaults(), input_signature=[
@@ -264,13 +271,6 @@ class ServingModule(tf.Module):
                 out["source_pieces"] = valid_utf8(
                     self.model.source_tokenizer.id_to_piece(source))
             out["alignments"] = alignments
-            if isinstance(num_return, int) and isinstance(max_length, int):
-                # Fixed at export: make the static shapes say so, as the
-                # SignatureDef then tells clients (and the batcher).
-                shapes = _nbest_shapes(num_return, max_length,
-                                       self._regions or fixed_source)
-                for key, value in out.items():
-                    value.set_shape(shapes[key])
             return out
 
         def empty():
@@ -290,8 +290,19 @@ class ServingModule(tf.Module):
 
     def _nbest_fixed(self, inputs):
         s = self.settings
-        return self._nbest(inputs, s.beam_size, s.length_penalty,
-                           s.max_length, s.num_return)
+        out = self._held.nbest_search(
+            inputs, tf.constant(s.beam_size, tf.int32),
+            tf.constant(s.length_penalty, tf.float32),
+            tf.constant(s.max_length, tf.int32),
+            tf.constant(s.num_return, tf.int32))
+        # Fixed at export: the static shapes say so, as the SignatureDef
+        # then tells clients (and the batcher).
+        shapes = _nbest_shapes(s.num_return, s.max_length,
+                               self._regions or self._source_length())
+        out = {key: tf.identity(value) for key, value in out.items()}
+        for key, value in out.items():
+            value.set_shape(shapes[key])
+        return out
 
     def _nbest_options_with_defaults(self):
         s = self.settings
@@ -323,7 +334,7 @@ class ServingModule(tf.Module):
             ]
             with tf.control_dependencies(checks):
                 inputs = tf.identity(inputs)
-            return self._nbest(inputs, beam_size, length_penalty, max_length,
-                               num_return)
+            return self._held.nbest_search(inputs, beam_size, length_penalty,
+                                           max_length, num_return)
 
         return nbest_options_unbatched

@@ -5,6 +5,7 @@ models config. The zoo's exports on the C++ path are in
 
 import os
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -181,7 +182,6 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
     batch in steps of 4 by default: on TF Serving's C++ path it answers as
     an export without either, for a batch whose sentences end at
     different steps and a lone sentence, every signature."""
-    import numpy as np
 
     from keras_s2s.cli import main
     from keras_s2s.export import predict_request
@@ -226,7 +226,6 @@ def test_cli_export_settle_best_serves_opennmt_py_stop(tmp_path, capsys):
     """`keras-s2s export --settle best`: on TF Serving's C++ path the
     shipped translator answers as its search with `settle="best"`
     (OpenNMT-py's stop) does, not as the exact one."""
-    import numpy as np
 
     from keras_s2s.cli import main
     from keras_s2s.export import predict_request
@@ -251,3 +250,64 @@ def test_cli_export_settle_best_serves_opennmt_py_stop(tmp_path, capsys):
                 for rule in (True, "best")}
     assert not np.array_equal(searched[True], searched["best"])
     np.testing.assert_array_equal(answer["outputs"], searched["best"])
+
+
+def test_the_nbest_signatures_share_one_search_graph(tmp_path, tokenizers):
+    """`nbest` calls the search that `nbest_options_unbatched` calls, its
+    settings as constants: the SavedModel's function library holds one
+    n-best beam step, not two, and both answer alike on the C++ path."""
+    from tensorflow.python.saved_model import loader_impl
+
+    from keras_s2s.export import predict_request
+    from keras_s2s.export import run_serving_path
+
+    model = build("bilstm_attn_mt", tokenizers)
+    path = export_saved_model(model, tmp_path / "m")
+    graph = loader_impl.parse_saved_model(str(path)).meta_graphs[0]
+    library = {f.signature.name: f for f in graph.graph_def.library.function}
+
+    def callees(nodes):
+        names = set()
+        for node in nodes:
+            for value in node.attr.values():
+                names.update(f.name for f in [value.func, *value.list.func]
+                             if f.name)
+        return names
+
+    def reachable(name):
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in library:
+                continue
+            seen.add(current)
+            todo += callees(library[current].node_def)
+        return seen
+
+    def entry(signature):
+        """The function a signature's output is computed by."""
+        output = graph.signature_def[signature].outputs["outputs"].name
+        node = output.split(":")[0]
+        nodes = {n.name: n for n in graph.graph_def.node}
+        return callees([nodes[node]])
+
+    def beam_steps(names):
+        return {n for n in names if any(node.op == "TopKV2"
+                                        for node in library[n].node_def)}
+
+    found = {}
+    for signature in ("nbest", "nbest_options_unbatched"):
+        names = set()
+        for start in entry(signature):
+            names |= reachable(start)
+        found[signature] = beam_steps(names)
+    assert found["nbest"] and found["nbest"] == found["nbest_options_unbatched"]
+    texts = ["A red circle.", "Two blue squares."]
+    _, (fixed, options) = run_serving_path(path, [
+        predict_request({"inputs": texts}, "nbest"),
+        predict_request({"inputs": texts}, "nbest_options_unbatched")])
+    for key in fixed:
+        if fixed[key].dtype == object:
+            np.testing.assert_array_equal(options[key], fixed[key])
+        else:
+            np.testing.assert_allclose(options[key], fixed[key], atol=1e-6)
