@@ -391,7 +391,7 @@ def build_parser():
                         "serving_default,nbest,nbest_options_unbatched; "
                         "serving_default always): serving_default is a search "
                         "graph the server holds, the two n-best ones share "
-                        "another; leaving them out took 31-33 MB off the "
+                        "another; leaving them out took about 30 MB off the "
                         "shipped translator's serving peak")
     export.add_argument("--output-precision", default="float32",
                         choices=("float32", "bfloat16", "auto"),

@@ -59,7 +59,7 @@ class ExportSettings:
             `serving_default`). `serving_default` is a traced search,
             which a server holds in memory once loaded, and the two n-best
             signatures call another, one for both: leaving them out took
-            31-33 MB off the peak of the C++ serving path for
+            about 30 MB off the peak of the C++ serving path for
             `bilstm_attn_mt` (526-528 to 495-497 MB over 1,000 test
             sentences, `benchmarks/serve_cpp.py`, 2026-11-29; 34-39 MB
             while each n-best signature held a search of its own).
