@@ -67,6 +67,23 @@ def counting_step(calls, table):
     return step
 
 
+LENGTH = 12
+
+
+def random_case(rng, vocab=7, batch=6, k=4):
+    """A random search problem for `counting_step`: its score table, start
+    ids, state and `beam_search` options (beam, per-entry length caps).
+    Sharp scores with a likely end token, so hypotheses end at different
+    steps."""
+    table = rng.normal(0, 3, (LENGTH + 1, vocab, vocab))
+    table[..., END] += rng.normal(1, 2)
+    start = ops.convert_to_tensor(rng.integers(4, vocab, batch), "int32")
+    options = dict(beam_size=k, max_lengths=ops.convert_to_tensor(
+        rng.integers(3, LENGTH + 1, batch), "int32"))
+    return (tf.constant(table, "float32"), start,
+            ops.zeros((batch,), "int32"), options)
+
+
 @pytest.mark.parametrize("alpha,beta,num_return,compact", [
     (0.0, 0.0, 1, True), (0.6, 0.0, 1, True), (1.0, 0.0, 2, True),
     (0.6, 0.0, 1, False), (0.0, 0.3, 1, True),
@@ -74,20 +91,12 @@ def counting_step(calls, table):
 def test_random_searches_are_the_same_and_shorter(alpha, beta, num_return,
                                                   compact):
     rng = np.random.default_rng(0)
-    vocab, batch, k, length = 7, 6, 4, 12
     saved = []
     for trial in range(6):
-        # Sharp scores with a likely end token, so hypotheses end at
-        # different steps.
-        table = rng.normal(0, 3, (length + 1, vocab, vocab))
-        table[..., END] += rng.normal(1, 2)
-        table = tf.constant(table, "float32")
-        start = ops.convert_to_tensor(rng.integers(4, vocab, batch), "int32")
-        state = ops.zeros((batch,), "int32")
-        options = dict(beam_size=k, alpha=alpha, beta=beta,
-                       num_return=num_return, compact=compact,
-                       max_lengths=ops.convert_to_tensor(
-                           rng.integers(3, length + 1, batch), "int32"))
+        table, start, state, options = random_case(rng)
+        options.update(alpha=alpha, beta=beta, num_return=num_return,
+                       compact=compact)
+        batch = ops.shape(start)[0]
         if beta:
             def alignment(state):  # any weights that differ by position
                 return tf.one_hot(state % 3, 3)
@@ -98,7 +107,7 @@ def test_random_searches_are_the_same_and_shorter(alpha, beta, num_return,
         for on in (False, True):
             calls[on] = []
             results[on] = beam_search(counting_step(calls[on], table), state,
-                                      start, END, length, settle=on,
+                                      start, END, LENGTH, settle=on,
                                       **options)
         for name, value in results[False].items():
             np.testing.assert_allclose(np.asarray(results[True][name]),
@@ -151,22 +160,15 @@ def test_the_best_rule_is_exact_without_a_length_penalty(alpha, num_return):
     search; with one, never a better best hypothesis than it, in no more
     rows, and fewer in some trial."""
     rng = np.random.default_rng(1)
-    vocab, batch, k, length = 7, 6, 4, 12
     saved = []
     for trial in range(6):
-        table = rng.normal(0, 3, (length + 1, vocab, vocab))
-        table[..., END] += rng.normal(1, 2)
-        table = tf.constant(table, "float32")
-        start = ops.convert_to_tensor(rng.integers(4, vocab, batch), "int32")
-        state = ops.zeros((batch,), "int32")
-        options = dict(beam_size=k, alpha=alpha, num_return=num_return,
-                       max_lengths=ops.convert_to_tensor(
-                           rng.integers(3, length + 1, batch), "int32"))
+        table, start, state, options = random_case(rng)
+        options.update(alpha=alpha, num_return=num_return)
         calls, results = {}, {}
         for rule in (True, "best"):
             calls[rule] = []
             results[rule] = beam_search(counting_step(calls[rule], table),
-                                        state, start, END, length,
+                                        state, start, END, LENGTH,
                                         settle=rule, **options)
         exact, best = results[True], results["best"]
         if alpha == 0.0:
