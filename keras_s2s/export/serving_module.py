@@ -5,6 +5,7 @@ import contextlib
 import tensorflow as tf
 
 from keras_s2s.export.export_settings import ExportSettings
+from keras_s2s.export.stored_embeddings import int8_lookups
 
 SIGNATURE_DOC = """Signatures (inputs and outputs by name; B is the batch):
 
@@ -147,7 +148,9 @@ class ServingModule(tf.Module):
         shortlist's table. The SavedModel then holds the bfloat16 kernels
         in place of the float32 ones the search would cast on every
         request (the variables a signature does not read are not saved),
-        and one copy of the table instead of a constant in every graph."""
+        and one copy of the table instead of a constant in every graph.
+        Embedding tables that are exactly int8 values times per-column
+        scales are held so (`int8_lookups`)."""
         stack = contextlib.ExitStack()
         precision = self.defaults.get("output_precision", "float32")
         recurrent = self.defaults.get("recurrent_precision")
@@ -162,6 +165,9 @@ class ServingModule(tf.Module):
                 search_weights(decoder, precision, recurrent))
             stack.enter_context(stored_search_weights(decoder, weights,
                                                       precision, recurrent))
+        # Embedding tables that are exactly int8 times a scale per column
+        # (zoo weights shipped in int8) are held so, a quarter the bytes.
+        stack.enter_context(int8_lookups(self.model))
         shortlist = self.model.vocabulary_shortlist
         if self.defaults.get("shortlist") and shortlist is not None:
             shortlist.stored_table = tf.Variable(shortlist.table,
