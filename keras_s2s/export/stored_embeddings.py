@@ -20,19 +20,15 @@ import tensorflow as tf
 
 def lossless_int8(table):
     """`(q, scale)`: int8 [N, D] and float32 [D] with `q * scale` equal to
-    the float32 `table` in every entry, or None where no such pair exists
-    for the scales the int8 storage uses (the largest magnitude of each
-    column over 127)."""
+    the float32 `table` in every entry, or None where the int8 storage's
+    own quantization (`keras_s2s.zoo.packing.quantize_int8`) does not give
+    the table back bit for bit."""
+    from keras_s2s.zoo.packing import quantize_int8
+
     table = np.asarray(table)
     if table.dtype != np.float32 or table.ndim != 2:
         return None
-    peak = np.max(np.abs(table), axis=0)
-    scale = np.where(peak > 0, peak / np.float32(127), np.float32(1))
-    scale = scale.astype(np.float32)
-    q = np.rint(table / scale)
-    if np.any(np.abs(q) > 127):
-        return None
-    q = q.astype(np.int8)
+    q, scale = quantize_int8(table)
     if not np.array_equal(q.astype(np.float32) * scale, table):
         return None
     return q, scale

@@ -12,7 +12,7 @@ INT8_STORAGE = "keras_s2s_int8_storage"
 SCALE_SUFFIX = "__scale"
 
 
-def _quantize(value):
+def quantize_int8(value):
     """int8 values and float32 scales [last axis] of a float array: one
     symmetric scale per slice of the last axis (per output unit of a
     kernel), value ~= q * scale."""
@@ -64,7 +64,7 @@ def _store_as(path, dtype):
         if getattr(value, "dtype", None) != np.float32:
             return {key: value}
         if dtype == "int8" and value.ndim >= 2:
-            q, scale = _quantize(value)
+            q, scale = quantize_int8(value)
             return {key: q, key + SCALE_SUFFIX: scale}
         return {key: value.astype("float16" if dtype == "int8" else dtype)}
 

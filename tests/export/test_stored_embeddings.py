@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from keras_s2s import zoo
 from keras_s2s.export.stored_embeddings import lossless_int8
-from keras_s2s.zoo.packing import _quantize
+from keras_s2s.zoo.packing import quantize_int8
 from serving_fixtures import export_and_serve
 from serving_fixtures import make_tokenizers
 from serving_fixtures import tiny
@@ -17,7 +17,7 @@ from serving_fixtures import tiny
 
 def int8_exact(table):
     """`table` as the zoo's int8 storage loads it: q * scale, float32."""
-    q, scale = _quantize(np.asarray(table))
+    q, scale = quantize_int8(np.asarray(table))
     return q.astype("float32") * scale
 
 
