@@ -9,14 +9,24 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 SCRIPT = textwrap.dedent("""
+    import os
+    import signal
     import sys
+    import keras_s2s.export.saved_model as saved_model
     from keras_s2s.export import export_saved_model
     from keras_s2s.models import load_model
+
+    def killed(*args, **kwargs):
+        # SIGKILL, as `kill -9` or the kernel's OOM killer sends it: no
+        # exception, no `finally`, no cleanup runs.
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    if sys.argv[4] != "-":  # the step of the export at which it dies
+        setattr(saved_model, sys.argv[4], killed)
     model = load_model(sys.argv[1])
     print(export_saved_model(model, sys.argv[2], check=sys.argv[3] == "1",
                              warmup=False), flush=True)
@@ -33,10 +43,10 @@ def tiny_model(tmp_path_factory):
     return path
 
 
-def export_process(model, base, check=False):
+def export_process(model, base, check=False, killed_at="-"):
     return subprocess.Popen(
         [sys.executable, "-c", SCRIPT, str(model), str(base),
-         "1" if check else "0"], stdout=subprocess.PIPE,
+         "1" if check else "0", killed_at], stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
 
@@ -54,21 +64,23 @@ def test_two_exports_at_once_get_two_versions(tiny_model, tmp_path):
         assert (base / version / "saved_model.pb").stat().st_size > 0
 
 
-def test_a_killed_export_leaves_nothing_after_the_next(tiny_model, tmp_path):
+# The steps of `export_saved_model` after the SavedModel is written into
+# its temporary folder and before that folder is renamed into place.
+KILL_POINTS = ["check_ops", "check_serving"]
+
+
+@pytest.mark.parametrize("killed_at", KILL_POINTS)
+def test_a_killed_export_leaves_nothing_after_the_next(tiny_model, tmp_path,
+                                                        killed_at):
     base = tmp_path / "base"
-    proc = export_process(tiny_model, base, check=True)
-    deadline = time.time() + 240
-    while time.time() < deadline and proc.poll() is None:
-        if base.is_dir() and any(n.startswith(".tmp-")
-                                 for n in os.listdir(base)):
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, "the export ended before it could be killed"
-    time.sleep(0.5)  # let it write part of the model
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc = export_process(tiny_model, base, check=True, killed_at=killed_at)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == -signal.SIGKILL, err[-3000:]
     left = os.listdir(base)
+    # No version folder a server could load: only the written, unrenamed
+    # temporary folder.
     assert len(left) == 1 and left[0].startswith(".tmp-"), left
+    assert (base / left[0] / "saved_model.pb").stat().st_size > 0
     again = export_process(tiny_model, base)
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err[-3000:]
