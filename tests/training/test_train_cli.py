@@ -3,7 +3,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import keras
 import numpy as np
@@ -178,6 +177,23 @@ def test_evaluate_length_penalty_and_settle_reach_the_beam_search(
     assert "beam search only" in capsys.readouterr().err
 
 
+KILLED_AFTER_A_CHECKPOINT = """
+import os, signal, sys
+from keras_s2s.cli import exit_with, main
+from keras_s2s.training.resumable_checkpoint import ResumableCheckpoint
+
+save, at_step = ResumableCheckpoint.save, int(sys.argv[1])
+
+def save_then_die(self):
+    save(self)
+    if self.step >= at_step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+ResumableCheckpoint.save = save_then_die
+exit_with(main(sys.argv[2:]))
+"""
+
+
 @requires_multi30k
 def test_killed_run_resumes_from_its_checkpoint(finished_run, tmp_path):
     """A SIGKILLed run restarted with the same command ends with the same
@@ -185,16 +201,15 @@ def test_killed_run_resumes_from_its_checkpoint(finished_run, tmp_path):
     env = dict(os.environ, PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL="3")
     clean = finished_run
     interrupted = tmp_path / "interrupted"
-    proc = subprocess.Popen(cli(*train_args(interrupted)), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # The run kills itself with SIGKILL right after its first checkpoint at
+    # step 6 or later: at a known point, however fast the machine.
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_A_CHECKPOINT, "6",
+         *train_args(interrupted)], env=env, capture_output=True, text=True,
+        timeout=600)
+    assert proc.returncode == -signal.SIGKILL, proc.stdout[-2000:] + \
+        proc.stderr[-2000:]
     state = interrupted / "checkpoints" / "state.json"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if state.exists() and json.loads(state.read_text())["step"] >= 6:
-            break
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
     killed_at = json.loads(state.read_text())["step"]
     seconds_at_kill = json.loads(state.read_text())["seconds"]
     assert seconds_at_kill > 0
