@@ -113,47 +113,39 @@ def search_cells(cells, precision, transposed=False):
     return prepared
 
 
-def _product(x, weights, name, bias=None):
-    """`x @ weights[name] (+ bias)` in the kernel's dtype, back in `x`'s
-    dtype (through the prepared transpose when there is one).
-
-    A lower-precision product adds its bias in that precision, before the
-    cast back: TensorFlow then fuses the two into one oneDNN inner product
-    (`_FusedMatMul`), which on a CPU with bfloat16 units runs a few rows
-    (the last sentences of a batch, one request's beam) 1.5-1.7x faster
-    than the plain product (one row of `[1280] x [1280, 2048]`: 125
-    against 197 us; of `[512] x [512, 8000]`: 133 against 225 us; 2-core
-    AMD EPYC, 2026-11-29), and rounds once instead of twice."""
+def _product(x, weights, name):
+    """`x @ weights[name]` in the kernel's dtype, back in `x`'s dtype
+    (through the prepared transpose when there is one)."""
     kernel = weights[name]
     x_cast = ops.cast(x, kernel.dtype)
     if name + "_t" in weights:
         z = matmul_pretransposed(x_cast, kernel, weights[name + "_t"])
     else:
         z = ops.matmul(x_cast, kernel)
-        if bias is not None and kernel.dtype != x.dtype:
-            return ops.cast(z + ops.cast(bias, kernel.dtype), x.dtype)
-    z = ops.cast(z, x.dtype)
-    return z if bias is None else z + ops.cast(bias, x.dtype)
+    return ops.cast(z, x.dtype)
 
 
 def _fast_cell(cell, weights, x, state):
     """The Keras LSTM/GRU cell's step (inference: no dropout), with the
     products in the prepared weights' dtype and the rest in x's."""
+    dtype = x.dtype
     bias = weights["bias"]
     if isinstance(cell, keras.layers.LSTMCell):
         h, c = state
-        z = _product(ops.concatenate([x, h], axis=-1), weights, "kernel",
-                     bias)
+        z = _product(ops.concatenate([x, h], axis=-1), weights, "kernel")
+        if bias is not None:
+            z = z + ops.cast(bias, dtype)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         act, rec = cell.activation, cell.recurrent_activation
         c = rec(z_f) * c + rec(z_i) * act(z_c)
         h = rec(z_o) * act(c)
         return h, [h, c]
     (h,) = state
-    # reset_after: bias [2, 3 units], the input and the recurrent biases.
-    x_bias, inner_bias = (None, None) if bias is None else (bias[0], bias[1])
-    inner = _product(h, weights, "recurrent_kernel", inner_bias)
-    x = _product(x, weights, "kernel", x_bias)
+    inner = _product(h, weights, "recurrent_kernel")
+    x = _product(x, weights, "kernel")
+    if bias is not None:  # [2, 3 units]: input and recurrent (reset_after)
+        bias = ops.cast(bias, dtype)
+        x, inner = x + bias[0], inner + bias[1]
     x_z, x_r, x_h = ops.split(x, 3, axis=-1)
     r_z, r_r, r_h = ops.split(inner, 3, axis=-1)
     z = cell.recurrent_activation(x_z + r_z)
@@ -305,11 +297,6 @@ def output_logits(decoder, outputs):
                                           kernel, kernel_t)
         else:
             scores = ops.matmul(ops.cast(outputs, kernel.dtype), kernel)
-            if kernel.dtype != outputs.dtype:
-                # The bias in the product's precision: one fused oneDNN
-                # inner product (see `_product`).
-                return ops.cast(scores + ops.cast(bias, kernel.dtype),
-                                outputs.dtype)
         return ops.cast(scores, outputs.dtype) + ops.cast(bias, outputs.dtype)
     if decoder.tie_embeddings:
         embeddings = ops.cast(decoder.embedding.embeddings, outputs.dtype)
