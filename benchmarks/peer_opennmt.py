@@ -18,7 +18,10 @@ quality, is compared), then measures on test_2016_flickr:
   server runs them, without its gRPC/REST front end). Both beam searches
   stop a sentence once its best hypothesis has finished, the peer's rule
   (`keras-s2s export --settle best`); a row gives ours with the exact
-  stop too;
+  stop too. Every export is written before anything is timed, then
+  `--rounds` rounds (default 3) measure the peer and ours in alternating
+  order, so that a noisy minute of a shared machine falls on both; the
+  table gives the medians of the rounds and each round's ratio;
 - training sentences/s at batch 64: `onmt_train` against `keras-s2s train`
   of `bilstm_attn_mt` in its default configuration, same number of steps.
 
@@ -26,7 +29,7 @@ Prints the CPU, its bf16 flags and a table with ratios (ours / peer; for
 latency and memory, peer / ours, so above 1 is better for us throughout).
 
     python benchmarks/peer_opennmt.py [--work /tmp/keras_s2s_peer]
-        [--train-steps 300] [--sentences 1000] [--skip-train]
+        [--train-steps 300] [--sentences 1000] [--rounds 3] [--skip-train]
 """
 
 import argparse
@@ -36,6 +39,7 @@ import os
 import pathlib
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -233,63 +237,101 @@ def train_ours(work, steps):
     return 64 / seconds
 
 
-def decode_rows(args, work, venv, data, checkpoint):
-    """The decoding rows: the peer's, then ours through SavedModels."""
-    log("decoding: the peer")
-    peer_beam, peer_peak = decode_peer(venv, work, data, checkpoint, 5,
-                                       args.sentences)
-    peer_greedy, _ = decode_peer(venv, work, data, checkpoint, 1,
+def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
+    """One round of every decoding measurement, the peer's and ours, the
+    peer first or last: returns {name: value}."""
+    def peer():
+        beam, peak = decode_peer(venv, work, data, checkpoint, 5,
                                  args.sentences)
-    peer_median, peer_p90 = latency_peer(venv, work, checkpoint,
-                                         args.latency_n)
-    log("decoding: keras-s2s")
+        greedy, _ = decode_peer(venv, work, data, checkpoint, 1,
+                                args.sentences)
+        median, p90 = latency_peer(venv, work, checkpoint, args.latency_n)
+        return {"peer beam": beam, "peer peak": peak, "peer greedy": greedy,
+                "peer median": median, "peer p90": p90}
+
+    def ours():
+        n, lat = args.sentences, args.latency_n
+        beam = decode_ours(work, exports["beam"], n, lat)
+        greedy = decode_ours(work, exports["greedy"], n, 0)
+        other = decode_ours(work, exports["other"], n, 0)
+        cpp = decode_ours_cpp(work, exports["beam"], n, lat)
+        # The harness loads the 2 tensorflow-text op libraries the graphs
+        # use; with all 22 (each with its own copy of their shared code,
+        # which the model server links once), for comparison.
+        cpp_all = decode_ours_cpp(work, exports["beam"], n, 1,
+                                  ["--all-op-libraries"])
+        slim = decode_ours_cpp(work, exports["slim"], n, 1)
+        return {"beam": beam["sentences_per_s"],
+                "median": beam["latency_median_ms"],
+                "p90": beam["latency_p90_ms"], "peak": beam["peak_mb"],
+                "greedy": greedy["sentences_per_s"],
+                "other": other["sentences_per_s"],
+                "cpp beam": cpp["sentences_per_s"],
+                "cpp median": cpp["latency_median_ms"],
+                "cpp peak": cpp["peak_mb"], "cpp all peak": cpp_all["peak_mb"],
+                "slim peak": slim["peak_mb"]}
+
+    sides = (peer, ours) if peer_first else (ours, peer)
+    values = {}
+    for side in sides:
+        log(f"decoding: {'the peer' if side is peer else 'keras-s2s'}")
+        values.update(side())
+    return values
+
+
+def decode_rows(args, work, venv, data, checkpoint):
+    """The decoding rows: `--rounds` rounds of the peer's and ours (through
+    SavedModels), in alternating order; medians, and each round's ratio."""
     options = export_options(args)
-    beam_export = export_ours(work, "beam", options)
-    beam = decode_ours(work, beam_export, args.sentences, args.latency_n)
-    greedy = decode_ours(work, export_ours(work, "greedy", options),
-                         args.sentences, 0)
-    cpp = decode_ours_cpp(work, beam_export, args.sentences, args.latency_n)
-    # The harness loads the 2 tensorflow-text op libraries the graphs use;
-    # with all 22 (each with its own copy of their shared code, which the
-    # model server links once), for comparison.
-    cpp_all = decode_ours_cpp(work, beam_export, args.sentences, 1,
-                              ["--all-op-libraries"])
     # The other stop rule, for comparison (the default `best` is the
     # peer's own: a sentence ends once its best hypothesis has).
     other = "exact" if args.settle == "best" else "best"
     other_options = options[:options.index("--settle")] + ["--settle", other]
-    beam_other = decode_ours(work, export_ours(
-        work, "beam", other_options, label=f"beam-settle-{other}"),
-        args.sentences, 0)
-    # An export of serving_default alone (`--signatures`): one search graph
-    # for the server to hold instead of three.
-    slim = decode_ours_cpp(work, export_ours(
-        work, "beam", options + ["--signatures", "serving_default"],
-        label="beam-serving-default"), args.sentences, 1)
+    # All exports first, so that no export runs beside a measurement.
+    exports = {
+        "beam": export_ours(work, "beam", options),
+        "greedy": export_ours(work, "greedy", options),
+        "other": export_ours(work, "beam", other_options,
+                             label=f"beam-settle-{other}"),
+        # serving_default alone (`--signatures`): one search graph for the
+        # server to hold instead of three.
+        "slim": export_ours(work, "beam",
+                            options + ["--signatures", "serving_default"],
+                            label="beam-serving-default"),
+    }
+    rounds = [decode_round(args, work, venv, data, checkpoint, exports,
+                           peer_first=r % 2 == 0)
+              for r in range(args.rounds)]
+
+    def row(name, peer_key, ours_key, higher_is_better=True):
+        peer = [r[peer_key] for r in rounds]
+        ours = [r[ours_key] for r in rounds]
+        ratios = [(o / p if higher_is_better else p / o)
+                  for p, o in zip(peer, ours)]
+        median_peer, median_ours = statistics.median(peer), \
+            statistics.median(ours)
+        ratio = (median_ours / median_peer if higher_is_better
+                 else median_peer / median_ours)
+        return name, median_peer, median_ours, ratio, ratios
+
     return [
-        ("beam 5, batch 32 (sent/s)", peer_beam, beam["sentences_per_s"],
-         beam["sentences_per_s"] / peer_beam),
-        (f"  the same, export --settle {other}", peer_beam,
-         beam_other["sentences_per_s"],
-         beam_other["sentences_per_s"] / peer_beam),
-        ("greedy, batch 32 (sent/s)", peer_greedy, greedy["sentences_per_s"],
-         greedy["sentences_per_s"] / peer_greedy),
-        ("one sentence, beam 5, median ms", peer_median,
-         beam["latency_median_ms"], peer_median / beam["latency_median_ms"]),
-        ("one sentence, beam 5, p90 ms", peer_p90, beam["latency_p90_ms"],
-         peer_p90 / beam["latency_p90_ms"]),
-        ("decoding process peak MB", peer_peak, beam["peak_mb"],
-         peer_peak / beam["peak_mb"]),
-        ("C++ serving path: beam 5, batch 32 (sent/s)", peer_beam,
-         cpp["sentences_per_s"], cpp["sentences_per_s"] / peer_beam),
-        ("C++ serving path: one sentence, beam 5, median ms", peer_median,
-         cpp["latency_median_ms"], peer_median / cpp["latency_median_ms"]),
-        ("C++ serving path: process peak MB", peer_peak, cpp["peak_mb"],
-         peer_peak / cpp["peak_mb"]),
-        ("  the same, all 22 tensorflow-text op libraries loaded", peer_peak,
-         cpp_all["peak_mb"], peer_peak / cpp_all["peak_mb"]),
-        ("  the same, export --signatures serving_default", peer_peak,
-         slim["peak_mb"], peer_peak / slim["peak_mb"]),
+        row("beam 5, batch 32 (sent/s)", "peer beam", "beam"),
+        row(f"  the same, export --settle {other}", "peer beam", "other"),
+        row("greedy, batch 32 (sent/s)", "peer greedy", "greedy"),
+        row("one sentence, beam 5, median ms", "peer median", "median",
+            False),
+        row("one sentence, beam 5, p90 ms", "peer p90", "p90", False),
+        row("decoding process peak MB", "peer peak", "peak", False),
+        row("C++ serving path: beam 5, batch 32 (sent/s)", "peer beam",
+            "cpp beam"),
+        row("C++ serving path: one sentence, beam 5, median ms",
+            "peer median", "cpp median", False),
+        row("C++ serving path: process peak MB", "peer peak", "cpp peak",
+            False),
+        row("  the same, all 22 tensorflow-text op libraries loaded",
+            "peer peak", "cpp all peak", False),
+        row("  the same, export --signatures serving_default", "peer peak",
+            "slim peak", False),
     ]
 
 
@@ -300,6 +342,10 @@ def main():
     parser.add_argument("--train-steps", type=int, default=300)
     parser.add_argument("--sentences", type=int, default=1000)
     parser.add_argument("--latency-n", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="decoding rounds, the peer's and ours in "
+                        "alternating order (default 3): the table gives "
+                        "the medians, and each round's ratio")
     parser.add_argument("--skip-train", action="store_true",
                         help="decode only (the peer still trains once, for "
                         "a checkpoint)")
@@ -345,7 +391,7 @@ def main():
         ours_train = train_ours(work, args.train_steps)
         rows.append((f"training, batch 64, {args.train_steps} steps "
                      "(sent/s)", peer_train, ours_train,
-                     ours_train / peer_train))
+                     ours_train / peer_train, [ours_train / peer_train]))
     print(f"\nCPU: {model}, {cores} cores; bf16/AMX flags: "
           f"{' '.join(flags) or 'none'}")
     print("OpenNMT-py 3.5.1 (torch 2.13 CPU) vs keras-s2s bilstm_attn_mt" + (
@@ -353,10 +399,15 @@ def main():
         f"; Multi30k test_2016_flickr, first {args.sentences} sentences, "
         f"ours through its SavedModel (export {' '.join(export_options(args))})"
     ) + "\n")
-    print("| measure | OpenNMT-py | keras-s2s | ratio (>1: ours better) |")
-    print("| --- | ---: | ---: | ---: |")
-    for name, peer, ours, ratio in rows:
-        print(f"| {name} | {peer:.1f} | {ours:.1f} | {ratio:.2f}x |")
+    print("Decoding: medians of the rounds; the ratio of the medians, then "
+          "each round's ratio in the order run.\n")
+    print("| measure | OpenNMT-py | keras-s2s | ratio (>1: ours better) | "
+          "per round |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for name, peer, ours, ratio, ratios in rows:
+        each = " / ".join(f"{r:.2f}" for r in ratios)
+        print(f"| {name} | {peer:.1f} | {ours:.1f} | {ratio:.2f}x | "
+              f"{each} |")
 
 
 if __name__ == "__main__":
