@@ -95,7 +95,8 @@ class Decoder(keras.layers.Layer):
         self.embedding = embedding
 
     def search_output(self, precision="float32", columns=None,
-                      recurrent_precision=None, transposed=False):
+                      recurrent_precision=None, transposed=False,
+                      fuse_bias=False):
         """A context in which `step` computes the output layer's matrix
         product in `precision` (`"float32"` or `"bfloat16"`) and, with
         `columns` (int target ids [C]), scores only those ids (logits
@@ -105,8 +106,10 @@ class Decoder(keras.layers.Layer):
         `recurrent_precision` (`"float32"` or `"bfloat16"`) makes the
         recurrent cells' products read weights prepared once too.
         `transposed` (a training step) also prepares every kernel's
-        transpose for the gradients (`keras_s2s.layers.pretransposed`)."""
+        transpose for the gradients (`keras_s2s.layers.pretransposed`).
+        `fuse_bias` adds each lower-precision product's bias in that
+        precision, one fused oneDNN op (what greedy search asks for)."""
         from keras_s2s.layers.recurrent_decoding import search_output
 
         return search_output(self, precision, columns, recurrent_precision,
-                             transposed)
+                             transposed, fuse_bias)

@@ -418,7 +418,10 @@ class Seq2Seq(keras.Model):
                 return self.decoder.step(ops.take(columns, ids, axis=0),
                                          state, memory)
 
-        with self.decoder.search_output(precision, columns, recurrent):
+        # Greedy search's products run fused with their biases; beam
+        # search's not (see `recurrent_decoding.search_output`).
+        with self.decoder.search_output(precision, columns, recurrent,
+                                        fuse_bias=method == "greedy"):
             result = search(step, initial, start, self.end_id,
                             max_length, memory=memory, method=method,
                             max_lengths=max_lengths,
