@@ -134,6 +134,14 @@ def _product(x, weights, name, bias=None):
     return z if bias is None else z + ops.cast(bias, x.dtype)
 
 
+def _cast_bias(bias, weights):
+    """A cell's bias in its kernels' dtype (None stays None)."""
+    if bias is None:
+        return None
+    kernel = weights.get("kernel", weights.get("recurrent_kernel"))
+    return ops.cast(bias, kernel.dtype)
+
+
 def _fast_cell(cell, weights, x, state):
     """The Keras LSTM/GRU cell's step (inference: no dropout), with the
     products in the prepared weights' dtype and the rest in x's."""
@@ -287,13 +295,19 @@ def search_output(decoder, precision="float32", columns=None,
             bias = ops.take(bias, columns, axis=0)
             if kernel_t is not None:
                 kernel_t = ops.take(kernel_t, columns, axis=0)
+    cells = weights.get("cells")
+    if fuse_bias and not transposed:
+        # The biases in the products' precision once here, not per step.
+        if bias is not None:
+            bias = ops.cast(bias, kernel.dtype)
+        if cells is not None:
+            cells = [dict(cell, fuse_bias=True,
+                          bias=_cast_bias(cell["bias"], cell))
+                     for cell in cells]
     # Not tracked attributes: tensors of the search's own graph.
     object.__setattr__(decoder, "_search_kernel", kernel)
     object.__setattr__(decoder, "_search_kernel_t", kernel_t)
     object.__setattr__(decoder, "_search_bias", bias)
-    cells = weights.get("cells")
-    if fuse_bias and cells is not None:
-        cells = [dict(cell, fuse_bias=True) for cell in cells]
     object.__setattr__(decoder, "_search_cells", cells)
     object.__setattr__(decoder, "_search_fuse_bias", bool(fuse_bias))
     try:

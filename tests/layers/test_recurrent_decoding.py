@@ -14,6 +14,7 @@ from keras_s2s.layers import RNNEncoder
 from keras_s2s.layers.recurrent_decoding import output_logits
 from keras_s2s.layers.recurrent_decoding import run_cells
 from keras_s2s.models import Seq2Seq
+from keras_s2s.training.precision import bf16_units
 
 ROWS, UNITS, VOCAB = 3, 16, 40
 
@@ -125,12 +126,8 @@ def test_greedy_search_fuses_and_beam_search_does_not():
 
 
 def cpu_has_bfloat16():
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    """On a CPU (no GPU to place the products on) with bfloat16 units."""
+    return (not tf.config.list_physical_devices("GPU")) and bool(bf16_units())
 
 
 @pytest.mark.skipif(not cpu_has_bfloat16(),
