@@ -123,10 +123,10 @@ class RNNEncoder(Encoder):
         state = None
         for rnn in self.rnn_layers:
             x = self.dropout_layer(x, training=training)
-            if training:  # the same values, faster gradients
-                results = run_recurrent_layer(rnn, x, mask)
-            else:
-                results = rnn(x, mask=mask, training=training)
+            # The Keras layer's values, its input product hoisted out of
+            # the loop (and in training, faster gradients).
+            results = run_recurrent_layer(rnn, x, mask,
+                                          transposed=bool(training))
             x = results[0]
             # GRU: (seq, h) or (seq, h_fw, h_bw); LSTM: (seq, h, c[, h_bw, c_bw]).
             step = 2 if self.cell == "lstm" else 1

@@ -61,3 +61,32 @@ def test_the_encoder_trains_through_it_and_evaluates_through_keras():
     trained = encoder(ids, training=True)  # no dropout: the same function
     for got, want in zip(trained, evaluated):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_inference_products_give_the_layers_values(cell, bidirectional):
+    # transposed=False (what inference runs): plain products, same values.
+    keras.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.normal(size=(3, 7, 4)), tf.float32)
+    mask = tf.constant([[1] * 7, [1, 1, 1, 1, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0]],
+                       tf.int32) > 0
+    layer = layer_for(cell, bidirectional)
+    layer(x, mask=mask)
+    for w in layer.weights:
+        w.assign(np.asarray(w) * 2 - 0.05)
+    keep = tf.cast(mask, tf.float32)[..., None]
+    want = layer(x, mask=mask)
+    got = run_recurrent_layer(layer, x, mask, transposed=False)
+    assert len(got) == len(want)
+    np.testing.assert_allclose(got[0] * keep, want[0] * keep,
+                               rtol=1e-5, atol=1e-5)
+    for g, w in zip(got[1:], want[1:]):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    # A backward layer's first output is its state after reading the
+    # whole row from its end: its final state, not a padded one.
+    if bidirectional:
+        backward_h = got[-2] if cell == "lstm" else got[-1]
+        np.testing.assert_allclose(got[0][:, 0, 6:], backward_h,
+                                   rtol=1e-6, atol=1e-6)
