@@ -121,21 +121,25 @@ class ServingModule(tf.Module):
             self._regions = int(outputs.shape[1])
         spec = tf.TensorSpec([None], tf.string, name="inputs")
         self.serving_default = tf.function(self._serve,
-                                           input_signature=[spec])
+                                           input_signature=[spec],
+                                           autograph=False)
         # One traced n-best search, its settings as tensors, that both
         # n-best signatures call: the SavedModel holds its graph once, and
         # a server instantiates it once. Held out of the object graph, so
         # an export without the n-best signatures does not save it.
         self._held.nbest_search = tf.function(self._nbest, input_signature=[
             spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
-        self.nbest = tf.function(self._nbest_fixed, input_signature=[spec])
+            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)],
+            autograph=False)
+        self.nbest = tf.function(self._nbest_fixed, input_signature=[spec],
+                                 autograph=False)
         self.nbest_options_unbatched = tf.function(
             self._nbest_options_with_defaults(), input_signature=[
                 spec, tf.TensorSpec([], tf.int32, name="beam_size"),
                 tf.TensorSpec([], tf.float32, name="length_penalty"),
                 tf.TensorSpec([], tf.int32, name="max_length"),
-                tf.TensorSpec([], tf.int32, name="num_return")])
+                tf.TensorSpec([], tf.int32, name="num_return")],
+            autograph=False)
 
     @property
     def model(self):
