@@ -17,19 +17,28 @@ def layer_for(cell, bidirectional):
     return keras.layers.Bidirectional(rnn) if bidirectional else rnn
 
 
+def built_layer(cell, bidirectional, lengths, seed, shift):
+    """`(x, mask, layer)`: inputs [rows, max(lengths), 4] right-padded to
+    `lengths`, and a layer built on them whose weights are doubled and
+    shifted by `shift` (larger than the initialisers: gates matter)."""
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    time = max(lengths)
+    x = tf.constant(rng.normal(size=(len(lengths), time, 4)), tf.float32)
+    mask = tf.constant([[1] * n + [0] * (time - n) for n in lengths]) > 0
+    layer = layer_for(cell, bidirectional)
+    layer(x, mask=mask)
+    for w in layer.weights:
+        w.assign(np.asarray(w) * 2 + shift)
+    return x, mask, layer
+
+
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_values_and_gradients_are_the_layers(cell, bidirectional):
-    keras.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    x = tf.constant(rng.normal(size=(3, 5, 4)), tf.float32)
     # Right padding of different lengths, and one row without any.
-    mask = tf.constant([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]],
-                       tf.int32) > 0
-    layer = layer_for(cell, bidirectional)
-    layer(x, mask=mask)
-    for w in layer.weights:  # larger than the initialisers: gates matter
-        w.assign(np.asarray(w) * 2 + 0.05)
+    x, mask, layer = built_layer(cell, bidirectional, [5, 3, 1], seed=0,
+                                 shift=0.05)
     keep = tf.cast(mask, tf.float32)[..., None]
 
     def outputs(fn):
@@ -67,15 +76,8 @@ def test_the_encoder_trains_through_it_and_evaluates_through_keras():
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_inference_products_give_the_layers_values(cell, bidirectional):
     # transposed=False (what inference runs): plain products, same values.
-    keras.utils.set_random_seed(1)
-    rng = np.random.default_rng(1)
-    x = tf.constant(rng.normal(size=(3, 7, 4)), tf.float32)
-    mask = tf.constant([[1] * 7, [1, 1, 1, 1, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0]],
-                       tf.int32) > 0
-    layer = layer_for(cell, bidirectional)
-    layer(x, mask=mask)
-    for w in layer.weights:
-        w.assign(np.asarray(w) * 2 - 0.05)
+    x, mask, layer = built_layer(cell, bidirectional, [7, 4, 2], seed=1,
+                                 shift=-0.05)
     keep = tf.cast(mask, tf.float32)[..., None]
     want = layer(x, mask=mask)
     got = run_recurrent_layer(layer, x, mask, transposed=False)
