@@ -25,7 +25,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder tests
 
 # Wheel, sdist and the weights/vocabulary release folder (with SHA256SUMS) in dist/.
 release: $(STAMP)
