@@ -26,12 +26,17 @@ def run_recurrent_layer(layer, x, mask, transposed=True):
     are the last state, not zeros: callers mask them. `transposed` (a
     training step): the products' gradients read kernels transposed once;
     without it (inference) the products are plain ones."""
+    # Time major once for both directions: [time, batch, ...].
+    x = ops.transpose(x, (1, 0, 2))
+    keep = ops.expand_dims(ops.transpose(mask), -1)
     if isinstance(layer, keras.layers.Bidirectional):
-        forward = _run(layer.forward_layer, x, mask, False, transposed)
-        backward = _run(layer.backward_layer, x, mask, True, transposed)
+        forward = _run(layer.forward_layer, x, keep, False, transposed)
+        backward = _run(layer.backward_layer, x, keep, True, transposed)
         outputs = ops.concatenate([forward[0], backward[0]], axis=-1)
-        return [outputs, *forward[1:], *backward[1:]]
-    return _run(layer, x, mask, layer.go_backwards, transposed)
+        results = [outputs, *forward[1:], *backward[1:]]
+    else:
+        results = _run(layer, x, keep, layer.go_backwards, transposed)
+    return [ops.transpose(results[0], (1, 0, 2)), *results[1:]]
 
 
 def _kernel(kernel, dtype, transposed):
@@ -47,7 +52,10 @@ def _product(x, kernel, kernel_t):
     return matmul_pretransposed(x, kernel, kernel_t)
 
 
-def _run(layer, x, mask, reverse, transposed):
+def _run(layer, x, keep, reverse, transposed):
+    """`[outputs, *final states]` of one direction over time-major `x`
+    [time, batch, in] with `keep` [time, batch, 1] (bool); outputs time
+    major."""
     cell = layer.cell
     dtype = cell.compute_dtype
     x = ops.cast(x, dtype)
@@ -60,7 +68,7 @@ def _run(layer, x, mask, reverse, transposed):
                                      transposed)
     # Input side, all positions at once, time major: [time, batch, gates]
     # (transposing the inputs is cheaper than transposing the gates).
-    inputs = _product(ops.transpose(x, (1, 0, 2)), kernel, kernel_t)
+    inputs = _product(x, kernel, kernel_t)
     recurrent_bias = None
     if cell.use_bias:
         bias = ops.cast(cell.bias, dtype)
@@ -70,9 +78,8 @@ def _run(layer, x, mask, reverse, transposed):
             inputs, recurrent_bias = inputs + bias[0], bias[1]
     # The mask as one more column: Keras' scan takes nested inputs only
     # when the time axis has a static length.
-    keep = ops.expand_dims(ops.transpose(ops.cast(mask, dtype)), -1)
-    steps = ops.concatenate([inputs, keep], axis=-1)
-    batch = ops.shape(x)[0]
+    steps = ops.concatenate([inputs, ops.cast(keep, dtype)], axis=-1)
+    batch = ops.shape(x)[1]
     zeros = ops.zeros((batch, cell.units), dtype)
     state = (zeros, zeros) if lstm else (zeros,)
 
@@ -101,4 +108,4 @@ def _run(layer, x, mask, reverse, transposed):
     # `reverse` it reads the last position first and stacks in position
     # order, so nothing is flipped.
     final, stacked = ops.scan(body, state, steps, reverse=reverse)
-    return [ops.transpose(stacked[0], (1, 0, 2)), *final]
+    return [stacked[0], *final]
