@@ -15,7 +15,6 @@ their sum can exceed the wall time; tracing itself adds a little to each op.
 
 import argparse
 import collections
-import gzip
 import os
 import time
 
@@ -23,14 +22,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf  # noqa: E402
 import tensorflow_text  # noqa: E402, F401  (registers the text ops)
+from serve_savedmodel import read_lines  # noqa: E402
 
 tf1 = tf.compat.v1
-
-
-def read_lines(path, n):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return [line.rstrip("\n") for line, _ in zip(f, range(n))]
 
 
 def op_type(node):
