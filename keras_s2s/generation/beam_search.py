@@ -222,6 +222,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
     else:
         caps = ops.minimum(ops.cast(max_lengths, "int32"), max_length)[:, None]
     state = tile_beams(initial_state, k)
+    untiled_memory = memory
     if not share_memory:
         memory = tile_beams(memory, k)
     ids = ops.repeat(start_ids, k, axis=0)
@@ -255,7 +256,11 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         return ops.logical_not(ops.all(beam.finished))
 
     def body(beam):
-        logits, state = call(beam.ids, beam.state, beam.memory)
+        return (advance(beam, *call(beam.ids, beam.state, beam.memory)),)
+
+    def advance(beam, logits, state, leave=compact):
+        """The beam after one step, from the step's logits and new state;
+        with `leave`, entries done leave the batch."""
         logits = ops.cast(logits, "float32")
         rows = ops.shape(beam.entries)[0]
         if no_repeat_ngram_size > 0:
@@ -348,7 +353,7 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                          coverage=coverage, alignments=alignments,
                          flat_parent=flat_parent)
         memory, results = beam.memory, beam.results
-        if compact:
+        if leave:
             leave_now, split = leaving_rows(ops.all(finished, axis=1),
                                             compact)
 
@@ -366,8 +371,8 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                 leave_now, leave, lambda: (results, per_entry, memory))
         flat_parent = ops.reshape(per_entry.pop("flat_parent"), (-1,))
         per_entry["ids"] = ops.reshape(per_entry["ids"], (-1,))
-        return (BeamState(step=beam.step + 1, state=_take(state, flat_parent),
-                          memory=memory, results=results, **per_entry),)
+        return BeamState(step=beam.step + 1, state=_take(state, flat_parent),
+                         memory=memory, results=results, **per_entry)
 
     start = BeamState(
         step=ops.convert_to_tensor(0, "int32"), entries=entries, ids=ids,
@@ -378,12 +383,23 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         finished=ops.zeros((batch, k), "bool"),
         scores=ops.zeros((batch, k), "float32"), coverage=coverage,
         alignments=alignments, results=results)
+    steps = max_length
+    if not (_python_int(max_length) and max_length < 1):
+        # The first step runs before the loop, on one row per entry: its K
+        # beams are the same hypothesis (only beam 0 is live), so the
+        # other K-1 rows would compute the same logits and state. Entries
+        # done already leave in the loop's first step (so the loop starts
+        # with the batch's rows, which XLA needs to know).
+        logits, first_state = call(start_ids, initial_state, untiled_memory)
+        start = advance(start, ops.repeat(logits, k, axis=0),
+                        tile_beams(first_state, k), leave=False)
+        steps = max_length - 1
     if compact:
         start = start._replace(**unknown_rows({
             name: value for name, value in start._asdict().items()
             if name not in ("step", "results")}))
     (beam,) = ops.while_loop(cond, body, (start,),
-                             maximum_iterations=max_length)
+                             maximum_iterations=steps)
     # Entries still searched when the loop ends (all of them without
     # `compact`) write their hypotheses now.
     results = write_rows(beam.results, beam.entries,

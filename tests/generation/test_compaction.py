@@ -29,17 +29,19 @@ def recording_step(rows_seen):
     return step
 
 
-@pytest.mark.parametrize("search,rows_per_step", [
+@pytest.mark.parametrize("search,rows_per_step,rows_fixed", [
     # The entries end after 1, 3 and 5 tokens.
-    (greedy_search, [3, 2, 2, 1, 1]),
+    (greedy_search, [3, 2, 2, 1, 1], [3] * 5),
     # Each entry's second beam takes token 0 and ends one step later.
     # (Without `settle`, which would stop each entry as its first beam
-    # ends: test_settle.py.)
+    # ends: test_settle.py.) The first beam step runs one row an entry:
+    # all its beams hold the same start token and state.
     (lambda *a, **kw: beam_search(*a, beam_size=2, settle=False, **kw),
-     [6, 6, 4, 4, 2, 2]),
+     [3, 6, 4, 4, 2, 2], [3] + [6] * 5),
 ])
 def test_each_step_runs_only_the_entries_still_searched(search,
-                                                        rows_per_step):
+                                                        rows_per_step,
+                                                        rows_fixed):
     limits = ops.convert_to_tensor([0, 2, 4], "int32")
     start = ops.full((3,), 2, "int32")
     state = ops.zeros((3,), "int32")
@@ -51,7 +53,7 @@ def test_each_step_runs_only_the_entries_still_searched(search,
         if compact:
             assert rows == rows_per_step
         else:
-            assert rows == [rows_per_step[0]] * len(rows_per_step)
+            assert rows == rows_fixed
     for name, value in results[True].items():
         np.testing.assert_array_equal(np.asarray(value),
                                       np.asarray(results[False][name]))
@@ -64,9 +66,10 @@ def test_each_step_runs_only_the_entries_still_searched(search,
     # to 4, 2 or 1 rows (a multiple of 4 or a power of two below it), the
     # entries done filling it: 3 entries left still take 4 rows.
     (greedy_search, [5, 4, 4, 2, 1, 1]),
-    # Two beams an entry, each entry ending one step later.
+    # Two beams an entry, each entry ending one step later; the first step
+    # runs one row an entry.
     (lambda *a, **kw: beam_search(*a, beam_size=2, settle=False, **kw),
-     [10, 10, 8, 8, 4, 2, 2]),
+     [5, 10, 8, 8, 4, 2, 2]),
 ])
 def test_compact_n_shrinks_the_batch_to_few_sizes_with_the_same_results(
         search, rows_per_step):
