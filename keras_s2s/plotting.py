@@ -34,14 +34,19 @@ def attention_png(weights, source_labels, output_labels, title=None):
     return buffer.getvalue()
 
 
-def model_alignment(model, source, max_length=60):
+def model_alignment(model, source, max_length=None):
     """Greedy-decodes one input and returns `(weights, source_labels,
-    output_labels, text)` for plotting."""
+    output_labels, text)` for plotting.
+
+    `max_length` defaults to the model's own (`generation_config`, as
+    `generate` decodes), so the plot shows the output `generate` gives.
+    """
     import numpy as np
     from keras import ops
 
-    result = model.search(source, method="greedy", max_length=max_length,
-                          return_alignments=True)
+    limit = {} if max_length is None else {"max_length": max_length}
+    result = model.search(source, method="greedy", return_alignments=True,
+                          **limit)
     n = int(ops.convert_to_numpy(result["lengths"])[0, 0])
     tokens = ops.convert_to_numpy(result["tokens"])[0, 0, :n]
     weights = ops.convert_to_numpy(result["alignments"])[0, 0, :n]

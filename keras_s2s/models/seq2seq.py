@@ -257,9 +257,17 @@ class Seq2Seq(keras.Model):
         """`keras.Model.fit`, without Keras' warning that `shuffle=True` is
         ignored for a dataset: batched data (a `tf.data.Dataset` such as
         `make_seq2seq_dataset`'s, a `PyDataset`, a generator) is shuffled by
-        whoever made it, so `shuffle` defaults to False for it."""
+        whoever made it, so `shuffle` defaults to False for it.
+
+        A built model's optimizer makes its slots before the first step
+        (Keras would make them inside the first traced step, and a variable
+        made there has tf.function trace the step a second time)."""
         if "shuffle" not in kwargs and _is_batched_data(x):
             kwargs["shuffle"] = False
+        optimizer = getattr(self, "optimizer", None)
+        if self.built and optimizer is not None and not optimizer.built:
+            with self.distribute_strategy.scope():
+                optimizer.build(self.trainable_variables)
         return super().fit(x, y, **kwargs)
 
     def _source_ids(self, source):

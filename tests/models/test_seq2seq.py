@@ -69,6 +69,26 @@ def test_fit_lowers_loss_and_keras_round_trip(name, tmp_path):
                                           np.asarray(b[key]))
 
 
+def test_fit_of_a_built_model_traces_its_train_step_once():
+    src, tin, tout = make_reversal_data(64, seed=0)
+    inputs = {"source": src, "target_in": tin}
+    model = compiled(text_models()["gru_general"]())
+    model(inputs)  # built (as a loaded or restored model is)
+    traces = []
+    train_step = model.train_step
+
+    def counted(data):
+        traces.append(1)  # runs only while tf.function traces the step
+        return train_step(data)
+
+    model.train_step = counted
+    history = model.fit(inputs, tout, batch_size=32, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    # Keras alone would make the optimizer's slots inside the first trace
+    # and trace again without them.
+    assert model.optimizer.built and len(traces) == 1
+
+
 def test_greedy_ids_agree_with_teacher_forced_argmax():
     src, _, _ = make_reversal_data(6, seed=3)
     model = text_models()["bilstm_additive"]()
