@@ -14,5 +14,6 @@ from keras_s2s.export.serving_harness import predict_request
 from keras_s2s.export.serving_harness import run_serving_path
 from keras_s2s.export.serving_module import SIGNATURE_DOC
 from keras_s2s.export.serving_module import ServingModule
+from keras_s2s.export.shared_constants import share_constants
 from keras_s2s.export.warmup import read_warmup_requests
 from keras_s2s.export.warmup import write_warmup_requests

@@ -13,6 +13,7 @@ from keras_s2s.export.export_settings import ExportSettings
 from keras_s2s.export.op_check import check_ops
 from keras_s2s.export.serving_harness import check_serving
 from keras_s2s.export.serving_module import ServingModule
+from keras_s2s.export.shared_constants import share_constants
 from keras_s2s.export.warmup import write_warmup_requests
 from keras_s2s.training.resumable_checkpoint import ensure_free_space
 from keras_s2s.training.resumable_checkpoint import state_bytes
@@ -145,7 +146,8 @@ def export_saved_model(model, out_dir, version=None, name=None,
     export leaves no version folder. Without `version`, the number is
     claimed at that rename: concurrent exports to one folder get distinct
     versions. The temporary folders of killed exports are removed by the
-    next export to the folder.
+    next export to the folder. The saved functions hold each distinct
+    constant once (`share_constants`: less memory in the server).
 
     The check loads the export on TF Serving's own C++ path (TensorFlow's
     `LoadSavedModel`, then the warm-up records replayed as the server does
@@ -201,6 +203,7 @@ def export_saved_model(model, out_dir, version=None, name=None,
                                 f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         tf.saved_model.save(module, tmp, signatures=signatures)
+        share_constants(tmp)
         settings.write(tmp)
         if check:
             check_ops(tmp)

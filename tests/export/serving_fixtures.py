@@ -1,7 +1,11 @@
 """Tiny zoo models and tokenizers for the export tests (no data files
 needed: the vocabularies are trained on generated shapes captions)."""
 
+import collections
+import os
+
 import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
 
 from keras_s2s import zoo
 from keras_s2s.datasets import generate_shapes
@@ -79,3 +83,20 @@ def export_and_serve(net, path, texts=TEXTS[:2], **export_options):
     assert [s.decode() for s in answer["outputs"]] == [
         s.decode() for s in np.asarray(expected["text"])[:, 0]]
     return saved
+
+
+def functions(path):
+    """The FunctionDefs of the SavedModel at `path`."""
+    saved = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        saved.ParseFromString(f.read())
+    return list(saved.meta_graphs[0].graph_def.library.function)
+
+
+def constant_copies(function_def):
+    """How many input-less Const nodes repeat an earlier one's value."""
+    seen = collections.Counter(
+        (n.attr["dtype"].type, n.attr["value"].SerializeToString(
+            deterministic=True))
+        for n in function_def.node_def if n.op == "Const" and not n.input)
+    return sum(count - 1 for count in seen.values())

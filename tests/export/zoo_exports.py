@@ -29,6 +29,8 @@ from keras_s2s.export import saved_model_ops
 from serving_fixtures import BAD_UTF8
 from serving_fixtures import TEXTS
 from serving_fixtures import build
+from serving_fixtures import constant_copies
+from serving_fixtures import functions
 from serving_fixtures import is_image_model
 from serving_fixtures import make_tokenizers
 
@@ -186,6 +188,13 @@ def test_each_weight_is_saved_once(name, exported):
     saved = sum(int(np.prod(shape)) for key, shape in shapes.items()
                 if key != "_CHECKPOINTABLE_OBJECT_GRAPH")
     assert saved == case["model"].count_params()
+
+
+def test_functions_hold_each_constant_once(name, exported):
+    """Export shares the copies of a constant that tracing writes
+    (`share_constants`); the answers above come from those graphs."""
+    library = functions(exported[name]["path"])
+    assert library and sum(map(constant_copies, library)) == 0
 
 
 def test_nbest_takes_only_inputs_and_matches_search(name, exported):
