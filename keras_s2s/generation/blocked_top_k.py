@@ -6,6 +6,10 @@ from keras import ops
 
 # Below this many columns a plain `top_k` is as fast.
 MIN_BLOCKED_VOCAB = 1024
+# Columns per block when the number of columns is known only when the graph
+# runs (a vocabulary shortlist's candidates: 512 to a few thousand, in
+# multiples of 512, where it is a divisor).
+DYNAMIC_BLOCK = 64
 
 
 def block_size(vocab):
@@ -37,10 +41,20 @@ def top_k_with_logsumexp(logits, k):
 
     `k` may be a scalar int tensor (a serving input); it must be <= V.
     Vocabularies under `MIN_BLOCKED_VOCAB`, or with fewer blocks than `k`,
-    take the plain path.
+    take the plain path. When V is known only as the graph runs (the
+    columns of a vocabulary shortlist), the blocks are `DYNAMIC_BLOCK` wide
+    and the path is chosen then.
     """
     vocab = logits.shape[-1]
-    if vocab is None or vocab < MIN_BLOCKED_VOCAB:
+    if vocab is None:
+        vocab = ops.shape(logits)[-1]
+        size = DYNAMIC_BLOCK
+        n_blocks = (vocab + size - 1) // size
+        return ops.cond(
+            ops.logical_and(vocab >= MIN_BLOCKED_VOCAB, k <= n_blocks),
+            lambda: _blocked(logits, k, size, n_blocks),
+            lambda: _plain(logits, k))
+    if vocab < MIN_BLOCKED_VOCAB:
         return _plain(logits, k)
     size = block_size(vocab)
     n_blocks = -(-vocab // size)
@@ -83,10 +97,13 @@ def _plain(logits, k):
 
 
 def _blocked(logits, k, size, n_blocks):
+    """`n_blocks` (and so the padding) may be a scalar int tensor."""
     rows = ops.shape(logits)[0]
-    padding = n_blocks * size - logits.shape[-1]
+    static = isinstance(n_blocks, int)
+    padding = n_blocks * size - (logits.shape[-1] if static
+                                 else ops.shape(logits)[-1])
     padded = logits
-    if padding:
+    if not static or padding:
         padded = ops.pad(logits, [[0, 0], [0, padding]],
                          constant_values=float("-inf"))
     blocks = ops.reshape(padded, (rows, n_blocks, size))

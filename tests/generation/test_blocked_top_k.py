@@ -61,6 +61,33 @@ def test_k_as_a_tensor_also_beyond_the_number_of_blocks():
         np.testing.assert_array_equal(indices.numpy(), want[1])
 
 
+def test_columns_known_only_when_the_graph_runs(monkeypatch):
+    """A shortlist's candidates: the width is a tensor, the blocks are
+    DYNAMIC_BLOCK wide (the last one padded), and widths under
+    MIN_BLOCKED_VOCAB or with fewer blocks than k take top_k itself."""
+    traced = []
+    blocked = blocked_top_k._blocked
+    monkeypatch.setattr(blocked_top_k, "_blocked", lambda *args: (
+        traced.append(args[2]) or blocked(*args)))
+    fn = tf.function(top_k_with_logsumexp, input_signature=[
+        tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([], tf.int32)])
+    size = blocked_top_k.DYNAMIC_BLOCK
+    for vocab in (512, 1024, 1031, 3840, 8000):
+        rng = np.random.default_rng(vocab)
+        logits = rng.normal(0, 4, (5, vocab)).astype("float32")
+        logits[0] = -1e9
+        logits[1, -3:] = 50.0
+        logits[2, [7, 3 * size + 7]] = 30.0  # a tie across blocks
+        for k in (1, 5, 16, -(-vocab // size) + 1):
+            values, indices, lse = fn(tf.constant(logits), tf.constant(k))
+            want = reference(logits, k)
+            np.testing.assert_array_equal(values.numpy(), want[0])
+            np.testing.assert_array_equal(indices.numpy(), want[1])
+            np.testing.assert_allclose(lse.numpy(), want[2], rtol=1e-6)
+    # One trace, in which the blocked path is one branch.
+    assert traced == [size]
+
+
 def test_block_size():
     assert block_size(8000) == 80          # a divisor: no padding
     assert block_size(1031) == 32          # a prime: the last block padded
