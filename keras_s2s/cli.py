@@ -54,7 +54,9 @@ def _export(args):
     if recurrent != "float32":
         model.generation_config["recurrent_precision"] = recurrent
     if args.shortlist:
-        model.vocabulary_shortlist = _shortlist(model, args.shortlist)
+        model.vocabulary_shortlist = _shortlist(
+            model, args.shortlist, size=args.shortlist_size,
+            frequent=args.shortlist_frequent)
         model.generation_config["shortlist"] = True
     if model.contract.source == "text":
         model.generation_config["source_multiple"] = args.source_multiple
@@ -81,12 +83,21 @@ def _export(args):
     return 0
 
 
-def _shortlist(model, spec):
+def _shortlist(model, spec, size=None, frequent=None):
     """A `VocabularyShortlist`: read from a `.npz`, else fitted on the
-    training split of the `--data` spec `spec`."""
+    training split of the `--data` spec `spec` (`size` candidates per
+    source piece and the `frequent` most common pieces; None: the
+    defaults of `VocabularyShortlist.fit`)."""
     from keras_s2s.generation.vocabulary_shortlist import VocabularyShortlist
 
+    options = {k: v for k, v in (("size", size), ("frequent", frequent))
+               if v is not None}
     if spec.endswith(".npz"):
+        if options:
+            raise ValueError(
+                f"--shortlist {spec!r}: a saved shortlist was fitted "
+                "already; --shortlist-size and --shortlist-frequent apply "
+                "when it is fitted on data.")
         return VocabularyShortlist.load(spec)
     from keras_s2s.training.data_spec import DataSpec
 
@@ -95,7 +106,7 @@ def _shortlist(model, spec):
         raise ValueError(f"--shortlist {spec!r}: a shortlist is fitted on "
                          "text sources.")
     (sources, targets), _ = data.load()
-    return VocabularyShortlist.fit_texts(model, sources, targets)
+    return VocabularyShortlist.fit_texts(model, sources, targets, **options)
 
 
 def _check_export(args):
@@ -410,6 +421,18 @@ def build_parser():
         "gives for the request's source pieces, plus the 2,000 most "
         "common; or a .npz from VocabularyShortlist.save. Faster, an "
         "approximation: measure BLEU with and without")
+    export.add_argument(
+        "--shortlist-size", type=_positive, default=None, metavar="N",
+        help="with --shortlist DATA: candidates kept per source piece "
+        "(default 100)")
+    export.add_argument(
+        "--shortlist-frequent", type=_non_negative, default=None,
+        metavar="N", help="with --shortlist DATA: the most common target "
+        "pieces always kept (default 2000). The shipped translator's beam "
+        "export at batch 32 on a 2-core Zen 3 CPU: 50 and 1000 searched "
+        "1.33x as fast as the full vocabulary, BLEU 35.83 against 35.82 "
+        "on test (35.36 against 35.50 on val); 100 and 2000 1.15x, 35.77 "
+        "(35.47)")
     nbest = export.add_argument_group(
         "n-best settings and per-request limits (default: the model's "
         "generation settings; limits 16 beams and 256 pieces)")

@@ -220,3 +220,13 @@ def test_the_cli_fits_one_on_data_or_reads_a_file(tmp_path):
     args = build_parser().parse_args(
         ["export", "bilstm_attn_mt", "--out", "x", "--shortlist", "s.npz"])
     assert args.shortlist == "s.npz"
+    # Its size and frequent pieces, when fitted on data.
+    small = _shortlist(net, f"{src},{tgt}", size=1, frequent=0)
+    assert small.frequent.size == 0 and small.table.shape[1] == 1
+    assert fitted.table.shape[1] > 1
+    with pytest.raises(ValueError, match="fitted already"):
+        _shortlist(net, str(tmp_path / "s.npz"), size=1)
+    args = build_parser().parse_args(
+        ["export", "bilstm_attn_mt", "--out", "x", "--shortlist", "d",
+         "--shortlist-size", "50", "--shortlist-frequent", "1000"])
+    assert (args.shortlist_size, args.shortlist_frequent) == (50, 1000)
