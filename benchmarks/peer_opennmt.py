@@ -181,6 +181,10 @@ def export_options(args):
                "--settle", args.settle]
     if args.shortlist:
         options += ["--shortlist", args.shortlist]
+        for flag in ("size", "frequent"):
+            value = getattr(args, f"shortlist_{flag}")
+            if value is not None:
+                options += [f"--shortlist-{flag}", str(value)]
     return options
 
 
@@ -369,6 +373,10 @@ def main():
                         help="keras-s2s export --shortlist (e.g. "
                         "multi30k:en-de; default: none, the full "
                         "vocabulary)")
+    parser.add_argument("--shortlist-size", type=int, default=None,
+                        help="keras-s2s export --shortlist-size")
+    parser.add_argument("--shortlist-frequent", type=int, default=None,
+                        help="keras-s2s export --shortlist-frequent")
     args = parser.parse_args()
     if args.train_only and args.skip_train:
         parser.error("--train-only and --skip-train leave nothing to do")
