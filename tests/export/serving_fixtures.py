@@ -68,7 +68,11 @@ def build(name, tokenizers, **overrides):
 def export_and_serve(net, path, texts=TEXTS[:2], **export_options):
     """Exports `net` to `path`, answers `texts` on TF Serving's C++ path,
     checks the answers equal `net.search` in Python, and returns the
-    SavedModel's folder."""
+    SavedModel's folder.
+
+    The load here replays the warm-up records as export's own check
+    (`check_serving`) does, so that check is off unless `export_options`
+    asks for it: one C++ load per export, not two."""
     import numpy as np
 
     from keras_s2s.export import export_saved_model
@@ -76,10 +80,13 @@ def export_and_serve(net, path, texts=TEXTS[:2], **export_options):
     from keras_s2s.export import run_serving_path
 
     expected = net.search(tf.constant(texts))
+    export_options.setdefault("check", False)
     saved = export_saved_model(net, str(path), **export_options)
     report, [answer] = run_serving_path(
         saved, [predict_request({"inputs": np.array(texts, object)})])
     assert report["exit_code"] == 0, report
+    if export_options.get("warmup", True):
+        assert report["warmup_records"] >= 1, report
     assert [s.decode() for s in answer["outputs"]] == [
         s.decode() for s in np.asarray(expected["text"])[:, 0]]
     return saved

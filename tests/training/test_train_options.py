@@ -68,16 +68,26 @@ def test_patience_stops_when_the_metric_stops_improving(tmp_path):
     assert history["val_bleu"][0] == history["val_bleu"][1]
 
 
-@requires_multi30k
-def test_shared_embeddings_train_one_vocabulary_and_one_matrix(tmp_path):
+@pytest.fixture(scope="module")
+def shared_bfloat16_run(tmp_path_factory):
+    """One run for two options that are independent of each other: shared
+    embeddings (through --overrides) and --matmul-precision bfloat16."""
+    out = tmp_path_factory.mktemp("shared") / "r"
     overrides = {**TINY, "encoder": {**TINY["encoder"], "embedding_dim": 16},
                  "share_embeddings": True}
-    assert main(train_args(tmp_path / "r", overrides=overrides)) == 0
-    vocab = tmp_path / "r" / "vocab"
+    assert main(train_args(out, overrides=overrides,
+                           extra=["--matmul-precision", "bfloat16"])) == 0
+    return out
+
+
+@requires_multi30k
+def test_shared_embeddings_train_one_vocabulary_and_one_matrix(
+        shared_bfloat16_run):
+    vocab = shared_bfloat16_run / "vocab"
     # One vocabulary trained on both sides, written for each side.
     assert (vocab / "source.spm").read_bytes() == \
         (vocab / "target.spm").read_bytes()
-    model = load(tmp_path / "r" / "model.keras")
+    model = load(shared_bfloat16_run / "model.keras")
     assert model.share_embeddings
     assert model.decoder.embedding is model.encoder.source_embedding()
     tables = [w for w in model.weights if w.shape == (400, 16)]
@@ -111,15 +121,14 @@ def test_mixed_precision_computes_in_bfloat16_and_restores_policy(tmp_path):
 
 
 @requires_multi30k
-def test_matmul_precision_trains_and_is_recorded(base_run, tmp_path):
-    assert main(train_args(tmp_path / "r",
-                           extra=["--matmul-precision", "bfloat16"])) == 0
-    run = json.loads((tmp_path / "r" / "run.json").read_text())
+def test_matmul_precision_trains_and_is_recorded(base_run,
+                                                 shared_bfloat16_run):
+    run = json.loads((shared_bfloat16_run / "run.json").read_text())
     assert run["policy"] == "float32"
     assert run["matmul_precision"] == "bfloat16"
-    model = load(tmp_path / "r" / "model.keras")
+    model = load(shared_bfloat16_run / "model.keras")
     assert model.matmul_precision == "bfloat16"
-    history = json.loads((tmp_path / "r" / "history.json").read_text())
+    history = json.loads((shared_bfloat16_run / "history.json").read_text())
     assert np.isfinite(history["loss"]).all()
     # The default stays float32.
     run = json.loads((base_run / "run.json").read_text())
