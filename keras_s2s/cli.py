@@ -56,7 +56,7 @@ def _export(args):
     if args.shortlist:
         model.vocabulary_shortlist = _shortlist(
             model, args.shortlist, size=args.shortlist_size,
-            frequent=args.shortlist_frequent)
+            frequent=args.shortlist_frequent, name=args.model)
         model.generation_config["shortlist"] = True
     if model.contract.source == "text":
         model.generation_config["source_multiple"] = args.source_multiple
@@ -83,21 +83,32 @@ def _export(args):
     return 0
 
 
-def _shortlist(model, spec, size=None, frequent=None):
-    """A `VocabularyShortlist`: read from a `.npz`, else fitted on the
-    training split of the `--data` spec `spec` (`size` candidates per
-    source piece and the `frequent` most common pieces; None: the
-    defaults of `VocabularyShortlist.fit`)."""
+def _shortlist(model, spec, size=None, frequent=None, name=None):
+    """A `VocabularyShortlist`: the one zoo model `name` ships (`spec`
+    "zoo"), read from a `.npz`, else fitted on the training split of the
+    `--data` spec `spec` (`size` candidates per source piece and the
+    `frequent` most common pieces; None: the defaults of
+    `VocabularyShortlist.fit`)."""
     from keras_s2s.generation.vocabulary_shortlist import VocabularyShortlist
 
     options = {k: v for k, v in (("size", size), ("frequent", frequent))
                if v is not None}
-    if spec.endswith(".npz"):
-        if options:
+    if (spec == "zoo" or spec.endswith(".npz")) and options:
+        raise ValueError(
+            f"--shortlist {spec!r}: a saved shortlist was fitted "
+            "already; --shortlist-size and --shortlist-frequent apply "
+            "when it is fitted on data.")
+    if spec == "zoo":
+        from keras_s2s import zoo
+
+        name = (name or "").removeprefix("zoo:")
+        if name not in zoo.list():
             raise ValueError(
-                f"--shortlist {spec!r}: a saved shortlist was fitted "
-                "already; --shortlist-size and --shortlist-frequent apply "
-                "when it is fitted on data.")
+                f"--shortlist zoo: {name!r} is not a zoo name; the shipped "
+                "shortlists go with the zoo's own models (a .keras file "
+                "takes --shortlist DATA or FILE.npz)")
+        return zoo.load_shortlist(name)
+    if spec.endswith(".npz"):
         return VocabularyShortlist.load(spec)
     from keras_s2s.training.data_spec import DataSpec
 
@@ -415,8 +426,10 @@ def build_parser():
                         help="the recurrent decoder cells' matrix products "
                         "in search, likewise (default float32)")
     export.add_argument(
-        "--shortlist", default=None, metavar="DATA_OR_NPZ",
-        help="search only a vocabulary shortlist: the target pieces an IBM "
+        "--shortlist", default=None, metavar="zoo|DATA|NPZ",
+        help="search only a vocabulary shortlist: `zoo`, the one the zoo "
+        "model ships (bilstm_attn_mt: 50 per source piece and the 1,000 "
+        "most common, fitted on Multi30k); or the target pieces an IBM "
         "Model 1 lexicon fitted on DATA's training pairs (a --data spec) "
         "gives for the request's source pieces, plus the 2,000 most "
         "common; or a .npz from VocabularyShortlist.save. Faster, an "

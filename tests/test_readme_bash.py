@@ -44,8 +44,8 @@ def check_release(stdout, work):
         "/tmp/keras-s2s-release/SHA256SUMS").read().splitlines())
     for name in zoo.list():
         preset = zoo.describe(name)
-        for spec in [preset["weights"]] + list((preset["vocab"] or {})
-                                               .values()):
+        for spec in [preset["weights"], preset["shortlist"]] + list(
+                (preset["vocab"] or {}).values()):
             if spec:
                 assert sums[spec["file"]] == spec["sha256"], spec["file"]
 

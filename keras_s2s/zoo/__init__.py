@@ -1,6 +1,7 @@
 from keras_s2s.zoo.builder import build
 from keras_s2s.zoo.builder import contract
 from keras_s2s.zoo.builder import load
+from keras_s2s.zoo.builder import load_shortlist
 from keras_s2s.zoo.packing import save_for_zoo
 from keras_s2s.zoo.preset import Preset
 from keras_s2s.zoo.registry import describe

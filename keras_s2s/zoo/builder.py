@@ -194,3 +194,36 @@ def _load_weights(model, path, preset, skip_mismatch=False):
             f"{str(error).splitlines()[0][:200]}). Check that the file is a "
             "Keras weights file saved from the same architecture and "
             "vocabulary sizes.") from error
+
+
+def load_shortlist(name, cache_dir=None, weights_url=None):
+    """The vocabulary shortlist shipped with zoo model `name`.
+
+    Fetched and verified as the weights are (`cache_dir`, `weights_url`:
+    see `load`). Searching with it (`model.vocabulary_shortlist = ...`,
+    then `search(..., shortlist=True)`, or `keras-s2s export NAME
+    --shortlist zoo`) scores only the target pieces it lists for each
+    source piece; its preset's `metrics` give the BLEU measured with it.
+
+    Example:
+
+    ```python
+    model = zoo.load("bilstm_attn_mt")
+    model.vocabulary_shortlist = zoo.load_shortlist("bilstm_attn_mt")
+    model.generate(["A man rides a horse."], shortlist=True)
+    ```
+
+    Raises:
+        ValueError: `name` ships no shortlist (the message lists those
+            that do).
+    """
+    from keras_s2s.generation.vocabulary_shortlist import VocabularyShortlist
+
+    spec = registry.preset(name).shortlist
+    if not spec:
+        having = [n for n in registry.list() if registry.preset(n).shortlist]
+        raise ValueError(f"zoo: {name!r} ships no vocabulary shortlist; the "
+                         "models that do are " + (", ".join(having) or
+                                                   "none"))
+    return VocabularyShortlist.load(resolve(spec, cache_dir=cache_dir,
+                                            weights_url=weights_url))

@@ -31,6 +31,10 @@ class Preset:
             `url`).
         vocab: dict or None. Shipped vocabularies by side (`source`,
             `target`), each like `weights`.
+        shortlist: dict or None. A shipped vocabulary shortlist (a
+            `VocabularyShortlist` `.npz`), like `weights` plus how it was
+            fitted (`data`, `size`, `frequent`). Opt-in: read by
+            `zoo.load_shortlist` and `keras-s2s export --shortlist zoo`.
         metrics: dict. Measured numbers, with the command that measured
             them.
         subword_model: `"unigram"` or `"bpe"`: the SentencePiece model
@@ -50,6 +54,7 @@ class Preset:
     parameters: int = None
     weights: dict = None
     vocab: dict = None
+    shortlist: dict = None
     metrics: dict = dataclasses.field(default_factory=dict)
     subword_model: str = "unigram"
     user_defined_symbols: tuple = ()

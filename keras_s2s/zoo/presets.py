@@ -57,6 +57,15 @@ PRESETS = {
                   'target': {'file': 'bilstm_attn_mt.target.spm',
                              'sha256': 'dfb458375c5ae80967aed11c5a39030cf2909fd255d3fa34a877bf371fc1e966',
                              'url': 'https://github.com/keras-s2s/keras-s2s/raw/main/saved_models/bilstm_attn_mt.target.spm'}},
+        # Fitted with `VocabularyShortlist.fit_texts` (IBM model 1) on the
+        # Multi30k training split: 50 candidates per source piece plus the
+        # 1,000 most common target pieces (`keras-s2s export --shortlist
+        # multi30k:en-de --shortlist-size 50 --shortlist-frequent 1000`).
+        "shortlist": {'file': 'bilstm_attn_mt.shortlist.npz',
+                      'sha256': '053d9a0166b508158ad521105f93c9550f058e92f3a302c2e81e1edc75781223',
+                      'url': 'https://github.com/keras-s2s/keras-s2s/raw/main/saved_models/bilstm_attn_mt.shortlist.npz',
+                      'data': 'multi30k:en-de (train)', 'size': 50,
+                      'frequent': 1000},
         "metrics": {'test_2016_flickr_beam': {'bleu': 35.87,
                                               'bleu_lowercase': 36.21,
                                               'bleu_signature': 'nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0',
@@ -70,6 +79,15 @@ PRESETS = {
                                                 'search': {'method': 'greedy'}},
                     'val_2016_beam_float32': {'bleu': 35.46,
                                               'examples': 1014},
+                    'shipped_shortlist_beam': {
+                        'test_2016_flickr': {'bleu': 35.95,
+                                             'without': 35.87},
+                        'val_2016': {'bleu': 35.36, 'without': 35.49},
+                        'command': 'model.generate(batches of 32, '
+                                   'shortlist=True) with '
+                                   'zoo.load_shortlist, sacreBLEU '
+                                   '(keras_s2s.metrics.corpus_bleu), '
+                                   '2026-12-06'},
                     'training': {'recipe': 'bash zoo/recipes/bilstm_attn_mt.sh',
                                  'epochs': 37,
                                  'steps': 8974,

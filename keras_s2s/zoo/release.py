@@ -1,4 +1,5 @@
-"""Release files: the shipped weights and vocabularies, and fetching them."""
+"""Release files: the shipped weights, vocabularies and shortlists, and
+fetching them."""
 
 import os
 import pathlib
@@ -9,8 +10,8 @@ from keras_s2s.zoo.weights import sha256_of
 
 
 def shipped_files(names=None):
-    """`{file name: spec}` of every weights and vocabulary file that the
-    presets `names` (default: all that ship weights) point to."""
+    """`{file name: spec}` of every weights, vocabulary and shortlist file
+    that the presets `names` (default: all that ship weights) point to."""
     from keras_s2s.zoo import registry
 
     files = {}
@@ -22,7 +23,7 @@ def shipped_files(names=None):
                                  n for n in registry.list()
                                  if registry.describe(n).get("weights")))
         specs = [preset.get("weights")] + list(
-            (preset.get("vocab") or {}).values())
+            (preset.get("vocab") or {}).values()) + [preset.get("shortlist")]
         for spec in specs:
             if spec:
                 files[spec["file"]] = spec

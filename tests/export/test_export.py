@@ -222,11 +222,13 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
                                            atol=1e-5, err_msg=alias)
 
 
-def test_cli_export_settle_best_serves_opennmt_py_stop(tmp_path, capsys):
-    """`keras-s2s export --settle best`: on TF Serving's C++ path the
-    shipped translator answers as its search with `settle="best"`
-    (OpenNMT-py's stop) does, not as the exact one."""
+def test_cli_export_settle_best_and_the_shipped_shortlist(tmp_path, capsys):
+    """`keras-s2s export --settle best --shortlist zoo`, the fastest
+    settings: on TF Serving's C++ path the shipped translator answers as
+    its search with `settle="best"` (OpenNMT-py's stop) and its shipped
+    vocabulary shortlist does, not as the exact one."""
 
+    from keras_s2s import zoo
     from keras_s2s.cli import main
     from keras_s2s.export import predict_request
     from keras_s2s.export import run_serving_path
@@ -234,8 +236,18 @@ def test_cli_export_settle_best_serves_opennmt_py_stop(tmp_path, capsys):
 
     assert main(["export", "bilstm_attn_mt", "--out", str(tmp_path / "m"),
                  "--version", "1", "--settle", "best", "--signatures",
-                 "serving_default"]) == 0
+                 "serving_default", "--shortlist", "zoo"]) == 0
     assert "beam search stops a sentence: best" in capsys.readouterr().out
+    for refused, words in (
+            (["gru_luong_mt"], "ships no vocabulary shortlist; the models "
+                               "that do are bilstm_attn_mt"),
+            (["bilstm_attn_mt", "--shortlist-size", "5"],
+             "--shortlist-size and --shortlist-frequent apply when it is "
+             "fitted on data")):
+        assert main(["export", *refused, "--shortlist", "zoo", "--out",
+                     str(tmp_path / "no")]) == 2
+        assert words in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
     # Multi30k test sentences the two rules translate differently.
     texts = ["Three men in same colored vests are in the outdoors.",
              "A construction worker is driving heavy equipment at a work "
@@ -245,9 +257,10 @@ def test_cli_export_settle_best_serves_opennmt_py_stop(tmp_path, capsys):
                                          [predict_request({"inputs": texts})])
     assert report["loaded"], report
     model = load_model("bilstm_attn_mt")
-    searched = {rule: np.asarray(model.search(tf.constant(texts),
-                                              settle=rule)["text"])[:, 0]
-                for rule in (True, "best")}
+    model.vocabulary_shortlist = zoo.load_shortlist("bilstm_attn_mt")
+    searched = {rule: np.asarray(model.search(
+        tf.constant(texts), settle=rule, shortlist=True)["text"])[:, 0]
+        for rule in (True, "best")}
     assert not np.array_equal(searched[True], searched["best"])
     np.testing.assert_array_equal(answer["outputs"], searched["best"])
 

@@ -2,6 +2,7 @@
 a release folder, with the checkout's saved_models/ hidden."""
 
 import os
+import pathlib
 
 import pytest
 
@@ -43,6 +44,39 @@ def test_load_downloads_verifies_caches_and_then_stays_local(
                           method="greedy") == ["Zwei Hunde spielen im Schnee."]
     zoo.load(NAME, cache_dir=cache)
     assert len(release.requests) == 3  # the second load made no request
+
+
+def test_the_shipped_shortlist_downloads_verifies_and_fits_the_model(
+        release, no_checkout, tmp_path):
+    import numpy as np
+
+    from keras_s2s.generation import VocabularyShortlist
+
+    release.mode, release.requests[:] = "ok", []
+    cache = tmp_path / "cache"
+    spec = zoo.describe(NAME)["shortlist"]
+    shortlist = zoo.load_shortlist(NAME, cache_dir=cache,
+                                   weights_url=release.url)
+    assert release.requests == [f"/{spec['file']}"]
+    assert sorted(p.name for p in cache.iterdir()) == [spec["file"]]
+    # What came over HTTP is the checkout's file, read the same.
+    checkout = VocabularyShortlist.load(
+        pathlib.Path(__file__).resolve().parents[2] / "saved_models"
+        / spec["file"])
+    np.testing.assert_array_equal(shortlist.table, checkout.table)
+    np.testing.assert_array_equal(shortlist.frequent, checkout.frequent)
+    assert shortlist.size == spec["size"]
+    assert len(shortlist.frequent) == spec["frequent"]
+    zoo.load_shortlist(NAME, cache_dir=cache, weights_url=release.url)
+    assert len(release.requests) == 1  # cached
+    release.mode = "corrupt"
+    with pytest.raises(ValueError, match=r"shortlist\.npz.*sha256"):
+        zoo.load_shortlist(NAME, cache_dir=tmp_path / "other",
+                           weights_url=release.url)
+    assert list((tmp_path / "other").iterdir()) == []
+    with pytest.raises(ValueError, match="ships no vocabulary shortlist.*"
+                                         "bilstm_attn_mt"):
+        zoo.load_shortlist("gru_luong_mt")
 
 
 @pytest.mark.parametrize("mode", ["corrupt", "drop"])

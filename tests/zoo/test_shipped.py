@@ -36,6 +36,7 @@ def test_the_main_models_are_shipped():
 def test_shipped_files_match_their_sha256(name):
     preset = zoo.describe(name)
     files = [preset["weights"]] + list((preset["vocab"] or {}).values())
+    files += [preset["shortlist"]] if preset["shortlist"] else []
     for spec in files:
         # resolve() raises naming the file when its digest differs; the
         # digest is also recomputed here, so a preset without one fails.
