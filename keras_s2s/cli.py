@@ -251,6 +251,8 @@ def _generate(args):
         options["beam_size"] = args.beam_size
     if args.no_split:
         options["split_sentences"] = False
+    # Past one batch, the search is traced once and run as a graph.
+    options["compiled"] = len(texts) > args.batch_size
     for start in range(0, len(texts), args.batch_size):
         for output in model.generate(texts[start:start + args.batch_size],
                                      **options):

@@ -449,8 +449,15 @@ class Seq2Seq(keras.Model):
                 result = _empty_inputs_give_nothing(result, mask, self.pad_id)
         return result
 
-    def generate(self, inputs, split_sentences=None, **options):
+    def generate(self, inputs, split_sentences=None, compiled=False,
+                 **options):
         """Decodes and returns Python results.
+
+        With `compiled`, the search runs as a graph traced on the first call
+        with these options (`keras_s2s.models.compiled_search`) and reused
+        for every later batch: for decoding many batches (`keras-s2s
+        evaluate` and `translate` do so past one batch). One call is faster
+        eagerly, the default, which traces nothing.
 
         Text inputs longer than `max_source_length` pieces are cut there,
         with a `TruncationWarning` naming them. With `split_sentences` (by
@@ -476,12 +483,18 @@ class Seq2Seq(keras.Model):
             pieces = [split(t) or [""] for t in texts]
             flat = [s for sentences in pieces for s in sentences]
             outputs = iter(self.generate(flat, split_sentences=False,
-                                         **options))
+                                         compiled=compiled, **options))
             return [" ".join(o for o in (next(outputs) for _ in sentences)
                              if o) for sentences in pieces]
         if texts is not None:
             self._warn_truncated(texts)
-        result = self.search(inputs, **options)
+        if compiled and self.built and texts != []:
+            from keras_s2s.models.compiled_search import compiled_search
+
+            result = compiled_search(
+                self, inputs if texts is None else texts, **options)
+        else:
+            result = self.search(inputs, **options)
         if "text" in result:
             rows = [[s.decode("utf-8") for s in row]
                     for row in ops.convert_to_numpy(result["text"])]

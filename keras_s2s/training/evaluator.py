@@ -78,9 +78,11 @@ def evaluate(model, data, split="val", method="beam",
     outputs = []
     bar = keras.utils.Progbar(len(references), unit_name="example") \
         if verbose else None
+    # Past one batch, the search is traced once and run as a graph.
+    compiled = len(references) > batch_size
     for start in range(0, len(references), batch_size):
         outputs.extend(net.generate(sources[start:start + batch_size],
-                                    **options))
+                                    compiled=compiled, **options))
         if bar is not None:
             bar.update(min(start + batch_size, len(references)))
     if spec.metric == "bleu":
