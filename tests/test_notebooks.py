@@ -35,6 +35,9 @@ def wheel_site(tmp_path_factory):
                           str(root / "site"), str(wheel)], check=True,
                    capture_output=True)
     assert not (root / "site" / "saved_models").exists()
+    # What the wheel builds its C++ serving check from on first use.
+    assert (root / "site" / "keras_s2s" / "export" / "harness" /
+            "serving_harness.cc").is_file()
     return root / "site"
 
 
@@ -51,9 +54,11 @@ def release(tmp_path_factory):
 
 def seed_harness(cache):
     """Puts this machine's compiled C++ serving harness into `cache`, so the
-    notebook does not compile it again (20 s of g++). The serving notebook
-    runs without it: there the wheel builds the harness into its empty
-    cache, as on a pip user's first check."""
+    notebook does not compile it again (20-40 s of g++). The wheel's key for
+    it is this checkout's (the same harness source and tensorflow), so the
+    wheel finds it; `wheel_site` checks the wheel ships the source it would
+    build from, and on a machine without the harness (a fresh CI machine)
+    the first test that serves builds it as a pip user's first check does."""
     from keras_s2s.export import HarnessUnavailable
     from keras_s2s.export import harness_path
 
@@ -124,7 +129,7 @@ def test_finetune_colab_notebook(tmp_path, monkeypatch, wheel_site,
 
 def test_serving_notebook(tmp_path, monkeypatch, wheel_site, release):
     printed, _ = run("serving.ipynb", tmp_path, monkeypatch, wheel_site,
-                     release)
+                     release, built_harness=True)
     assert "signature_def['nbest']" in printed
     assert '"signature_name": "serving_default"' in printed
     # The REST-shaped answer the notebook prints is the model's beam search.

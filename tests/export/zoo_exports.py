@@ -140,11 +140,11 @@ def exported(request, tokenizers, tmp_path_factory):
         model = build(name, tokenizers)
         settings = ExportSettings.for_model(
             model, search="greedy" if name == GREEDY else None, **SETTINGS)
-        # export's own checks (op check, C++ load and warm-up) run on one
-        # model here; the reports below load every export the same way.
+        # export's own check (op check, C++ load and warm-up) is left to
+        # the exports of the README, the notebooks and test_export.py: the
+        # reports below load every export the same way, warm-up included.
         path = export_saved_model(model, root / name, name="m",
-                                  settings=settings,
-                                  check=name == "bilstm_attn_mt")
+                                  settings=settings, check=False)
         raw, python_inputs = _inputs(name, tokenizers)
         requests = _requests(name, raw)
         report, plain, batched = _run(path, requests, (
