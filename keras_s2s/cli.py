@@ -175,6 +175,7 @@ def _train(args):
           vocab_size=args.vocab_size,
           max_length=args.max_length, max_examples=args.max_examples,
           val_examples=args.val_examples,
+          val_loss_examples=args.val_loss_examples,
           patience=args.patience, freeze_encoder=args.freeze_encoder,
           overrides=args.overrides, image_size=args.image_size,
           seed=args.seed, init_from=args.init_from)
@@ -534,6 +535,9 @@ def build_parser():
     train.add_argument("--val-examples", type=_positive, default=200,
                        help="validation inputs decoded for the metric "
                        "each epoch")
+    train.add_argument("--val-loss-examples", type=_positive, default=None,
+                       help="validation pairs the validation loss is "
+                       "computed over each epoch (default: all of them)")
     train.add_argument("--image-size", type=_positive, default=64)
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(func=_train)

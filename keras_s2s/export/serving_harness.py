@@ -12,6 +12,7 @@ the code they share, 4.4 MB resident apiece; the model server links one
 copy of that code into its binary), or all of them.
 """
 
+import fcntl
 import functools
 import glob
 import hashlib
@@ -110,6 +111,17 @@ def harness_path(build=True):
                           f"{key.hexdigest()[:12]}", "serving_harness")
     if os.path.exists(binary) or not build:
         return binary
+    os.makedirs(os.path.dirname(binary), exist_ok=True)
+    # One build per wheel: concurrent callers (pytest-xdist workers, a
+    # parallel export) wait for the first one instead of each compiling.
+    with open(f"{binary}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(binary):
+            _build(binary, tf_dir)
+    return binary
+
+
+def _build(binary, tf_dir):
     compiler = shutil.which(os.environ.get("CXX", "g++"))
     if compiler is None:
         raise HarnessUnavailable(
@@ -119,7 +131,6 @@ def harness_path(build=True):
     if not os.path.isdir(include):
         raise HarnessUnavailable(f"the tensorflow wheel at {tf_dir} ships "
                                  "no include/ folder to build against.")
-    os.makedirs(os.path.dirname(binary), exist_ok=True)
     tmp = f"{binary}.tmp-{os.getpid()}"
     command = [compiler, "-std=c++17", "-O1", "-w", f"-I{include}",
                "-D_GLIBCXX_USE_CXX11_ABI=1", HARNESS_SOURCE, "-o", tmp,
@@ -130,7 +141,6 @@ def harness_path(build=True):
         raise HarnessUnavailable("building the TF Serving check failed:\n"
                                  + proc.stderr[-3000:])
     os.replace(tmp, binary)
-    return binary
 
 
 def _prediction_log(request):

@@ -131,7 +131,8 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
           matmul_precision="float32", vocab_size=8000,
           max_length=100, max_examples=None, patience=None,
           freeze_encoder=False, overrides=None, val_examples=200,
-          image_size=64, seed=0, init_from=None, verbose=1):
+          val_loss_examples=None, image_size=64, seed=0, init_from=None,
+          verbose=1):
     """Trains (or fine-tunes) a model; a restart with the same arguments and
     `out_dir` resumes from the last checkpoint, skipping the batches done.
 
@@ -155,6 +156,10 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
     (`keras_s2s.training.warm_start`), with that model's vocabularies; a
     resumed run restores its checkpoint instead. The weights copied and
     left fresh go to `run.json`.
+    Each epoch ends with the validation loss over the first
+    `val_loss_examples` validation pairs (None: all of them) and the
+    validation metric (BLEU or ROUGE) over the greedy outputs for the first
+    `val_examples`.
     Returns `(model, history)`.
     """
     settings = dict(locals())
@@ -198,8 +203,8 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
            strategy, mixed_precision, precision, matmul_precision,
            vocab_size, max_length,
            max_examples,
-           patience, freeze_encoder, overrides, val_examples, image_size,
-           seed, init_from, verbose):
+           patience, freeze_encoder, overrides, val_examples,
+           val_loss_examples, image_size, seed, init_from, verbose):
     from keras_s2s import zoo
     from keras_s2s.datasets import make_seq2seq_dataset
     from keras_s2s.metrics import GenerationMetricsCallback
@@ -219,6 +224,10 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
     train_pairs, val_pairs = spec.load(image_size, seed)
     if max_examples:
         train_pairs = tuple(x[:max_examples] for x in train_pairs)
+    if val_loss_examples:
+        val_loss_pairs = tuple(x[:val_loss_examples] for x in val_pairs)
+    else:
+        val_loss_pairs = val_pairs
     data_source = spec.source
     with dist.scope():  # a saved model to fine-tune is loaded once
         saved = _load_saved(model, data_source, data, overrides)
@@ -263,9 +272,9 @@ def _train(*, model, data, out_dir, epochs, batch_size, learning_rate,
         bucket_boundaries=(_bucket_boundaries(max_length) if text_source
                            else None))
     val_ds, _ = make_seq2seq_dataset(
-        *val_pairs, net.target_tokenizer, source_tok, batch_size=batch_size,
-        max_source_length=max_length, max_target_length=max_length,
-        length_policy="truncate", shuffle=False)
+        *val_loss_pairs, net.target_tokenizer, source_tok,
+        batch_size=batch_size, max_source_length=max_length,
+        max_target_length=max_length, length_policy="truncate", shuffle=False)
     if verbose:
         print(f"{spec.task}: {report['kept']:,} training pairs kept of "
               f"{report['examples']:,} ({report['dropped_too_long']} too "

@@ -180,6 +180,45 @@ def test_without_a_compiler_the_session_loader_checks(tmp_path, monkeypatch,
     assert "Session loader instead" in capsys.readouterr().err
 
 
+def test_concurrent_first_uses_build_the_harness_once(tmp_path, monkeypatch):
+    """Two callers needing the harness at once (two pytest-xdist workers,
+    two exports): the second waits for the first one's build and reuses it.
+    The compiler is a stand-in that logs its runs and writes the output file
+    after a pause; the lock (`flock` on a file each caller opens itself, so
+    two threads contend as two processes do) and the cache are the real
+    ones."""
+    import threading
+
+    from keras_s2s.export import harness_path
+
+    fake = tmp_path / "fake-g++"
+    log = tmp_path / "runs.log"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f"echo run >> {log}\n"
+        "sleep 1\n"
+        'while [ "$1" != "-o" ]; do shift; done\n'
+        'echo built > "$2"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("KERAS_S2S_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("CXX", str(fake))
+    both = threading.Barrier(2)
+    paths = []
+
+    def first_use():
+        both.wait()
+        paths.append(harness_path())
+
+    threads = [threading.Thread(target=first_use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(paths) == 2 and paths[0] == paths[1]
+    assert open(paths[0]).read() == "built\n"
+    assert log.read_text() == "run\n"
+
+
 @pytest.mark.parametrize("loader", ["harness", "session"])
 def test_an_op_no_library_registers_is_refused_at_load(tmp_path, loader,
                                                        monkeypatch):

@@ -52,7 +52,8 @@ def test_full_disk_keeps_the_last_checkpoint_and_resumes(small_disk):
                "multi30k:en-de", "--out", str(out), "--epochs", "1",
                "--batch-size", "32", "--max-examples", "256",
                "--vocab-size", "400", "--checkpoint-every", "4",
-               "--val-examples", "4", "--overrides", OVERRIDES]
+               "--val-examples", "4", "--val-loss-examples", "32",
+               "--overrides", OVERRIDES]
     # 177,488 parameters: a checkpoint with Adam's state is about 2.1 MB,
     # so the first (step 4) fits in 3 MB and the second (the end of the
     # epoch, step 7) does not.
@@ -118,8 +119,8 @@ def test_a_disk_that_fills_during_a_write_still_ends_cleanly(small_disk):
          "--data", "multi30k:en-de", "--out", str(out), "--epochs", "2",
          "--batch-size", "32", "--max-examples", "256", "--vocab-size",
          "400", "--checkpoint-every", "4", "--val-examples", "4",
-         "--overrides", OVERRIDES], capture_output=True, text=True,
-        timeout=600)
+         "--val-loss-examples", "32", "--overrides", OVERRIDES],
+        capture_output=True, text=True, timeout=600)
     # Before: "Can't decrement id ref count" noise, then a segfault (-11).
     assert proc.returncode == 1, (proc.returncode, proc.stderr[-3000:])
     lines = proc.stderr.strip().splitlines()

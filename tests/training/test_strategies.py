@@ -20,6 +20,7 @@ SCRIPT = textwrap.dedent("""
         "gru_luong_mt", "multi30k:en-de", sys.argv[1], epochs=2,
         batch_size=32, max_examples=256, vocab_size=400,
         checkpoint_every=50, strategy="mirrored", val_examples=8,
+        val_loss_examples=64,
         overrides={"encoder": {"units": 16, "embedding_dim": 16,
                                "num_layers": 1},
                    "decoder": {"units": 16, "embedding_dim": 16},
@@ -93,7 +94,8 @@ def run_two_workers(out):
              "gru_luong_mt", "--data", "multi30k:en-de", "--out",
              str(out / f"w{index}"), "--epochs", "2", "--batch-size",
              "32", "--max-examples", "256", "--vocab-size", "400", "--lr",
-             "0.003", "--strategy", "multi_worker", "--overrides", TINY],
+             "0.003", "--strategy", "multi_worker",
+             "--val-loss-examples", "64", "--overrides", TINY],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True))
     outputs = [p.communicate(timeout=600)[0] for p in procs]

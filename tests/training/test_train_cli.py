@@ -31,7 +31,7 @@ def train_args(out, epochs=2, extra=()):
             "--out", str(out), "--epochs", str(epochs), "--batch-size", "32",
             "--max-examples", "256", "--vocab-size", "400",
             "--checkpoint-every", "3", "--lr", "0.003",
-            "--overrides", TINY, *extra]
+            "--val-loss-examples", "64", "--overrides", TINY, *extra]
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,17 @@ def test_train_lowers_validation_loss_and_evaluate_prints_bleu(
     assert history["val_loss"][-1] < history["val_loss"][0]
     assert "val_bleu" in history
     saved = keras.saving.load_model(out / "model.keras", compile=False)
+    # --val-loss-examples 64: the last epoch's validation loss is the final
+    # model's loss over the first 64 validation pairs.
+    from keras_s2s.datasets import load_multi30k
+    from keras_s2s.datasets import make_seq2seq_dataset
+    val_ds, _ = make_seq2seq_dataset(
+        *(x[:64] for x in load_multi30k("val")), saved.target_tokenizer,
+        saved.source_tokenizer, batch_size=32, max_source_length=100,
+        max_target_length=100, length_policy="truncate", shuffle=False)
+    saved.compile(loss=MaskedCrossEntropy(0.1))
+    assert saved.evaluate(val_ds, verbose=0) == pytest.approx(
+        history["val_loss"][-1], rel=1e-5)
     assert (out / "vocab" / "source.spm").read_bytes() == \
         saved.source_tokenizer.proto
     assert (out / "vocab" / "target.spm").read_bytes() == \

@@ -23,6 +23,7 @@ def train_args(out, epochs=1, model="bilstm_attn_mt", extra=(),
             "--out", str(out), "--epochs", str(epochs), "--batch-size", "32",
             "--max-examples", "128", "--vocab-size", "400",
             "--checkpoint-every", "100", "--lr", "0.003",
+            "--val-loss-examples", "64",
             *(["--overrides", json.dumps(overrides)] if overrides else []),
             *extra]
 
@@ -51,7 +52,8 @@ def test_overrides_are_refused_for_a_saved_model(base_run, tmp_path, capsys):
 def test_patience_stops_when_the_metric_stops_improving(tmp_path):
     # lr 0: weights never change, so val BLEU is the same every epoch and
     # early stopping (patience 1) ends the run after the second epoch.
-    args = train_args(tmp_path / "r", epochs=5, extra=["--patience", "1"])
+    args = train_args(tmp_path / "r", epochs=5,
+                      extra=["--patience", "1", "--val-examples", "16"])
     args[args.index("--lr") + 1] = "0"
     assert main(args) == 0
     history = json.loads((tmp_path / "r" / "history.json").read_text())
@@ -163,7 +165,8 @@ def test_fine_tuning_a_shipped_model_keeps_its_vocabularies(tmp_path):
     args = ["train", "--model", "zoo:bilstm_attn_mt", "--data",
             "multi30k:en-de", "--out", str(out), "--epochs", "1",
             "--batch-size", "16", "--max-examples", "32", "--lr", "1e-4",
-            "--val-examples", "8", "--freeze-encoder"]
+            "--val-examples", "8", "--val-loss-examples", "32",
+            "--freeze-encoder"]
     assert main(args) == 0
     shipped = zoo.load("bilstm_attn_mt")
     tuned = load(out / "model.keras")

@@ -116,7 +116,8 @@ def cli_args(out, overrides, extra=()):
     return ["train", "--model", "bilstm_attn_mt", "--data", "multi30k:en-de",
             "--out", str(out), "--epochs", "1", "--batch-size", "32",
             "--max-examples", "128", "--vocab-size", "400",
-            "--val-examples", "4", "--overrides", json.dumps(overrides),
+            "--val-examples", "4", "--val-loss-examples", "32",
+            "--overrides", json.dumps(overrides),
             *extra]
 
 
