@@ -53,7 +53,8 @@ TRAIN = ["--batch-size", "128", "--lr", "1.5e-3", "--warmup-steps", "200",
          "--matmul-precision", "float32"]
 TINY_TRAIN = ["--batch-size", "32", "--lr", "3e-3", "--max-examples", "256",
               "--vocab-size", "400", "--checkpoint-every", "50",
-              "--val-examples", "8", "--seed", "0"]
+              "--val-examples", "8", "--val-loss-examples", "64",
+              "--seed", "0"]
 TINY_EXAMPLES = 20
 
 
