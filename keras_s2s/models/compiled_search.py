@@ -64,5 +64,5 @@ def compiled_search(model, inputs, **options):
             for tokenizer in {id(t): t for t in (model.source_tokenizer,
                                                  model.target_tokenizer)
                               if t is not None}.values():
-                tokenizer._tokenizer = tokenizer._make_tokenizer()
+                tokenizer.reload()
             cache.clear()

@@ -91,20 +91,27 @@ class SentencePieceTokenizer(keras.layers.Layer):
             model=self.proto, out_type=tf.int32, add_bos=self.add_bos,
             add_eos=self.add_eos, name=f"sentencepiece_{digest}")
 
-    def _run(self, fn):
-        """Runs `fn(tokenizer)`; recovers from a lost eager resource.
+    def reload(self):
+        """Loads the SentencePiece model resource again, from `proto`.
 
         `tf.random.set_seed` (and so `keras.utils.set_random_seed`) clears
-        TensorFlow's eager kernel cache, which deletes the SentencePiece model
-        resource of every tokenizer made before it. Eagerly, the model is
-        then loaded again; in graphs the resource is the function's own.
+        TensorFlow's eager kernel cache, which deletes the model resource of
+        every tokenizer made before it. Eager calls reload by themselves; a
+        traced function that captured the old resource must be traced again
+        after this.
         """
+        self._tokenizer = self._make_tokenizer()
+
+    def _run(self, fn):
+        """Runs `fn(tokenizer)`; eagerly, a resource lost to a seed reset
+        (`reload`) is loaded again and `fn` run once more. In graphs the
+        resource is the function's own."""
         if not tf.executing_eagerly():
             return fn(self._tokenizer)
         try:
             return fn(self._tokenizer)
         except tf.errors.NotFoundError:
-            self._tokenizer = self._make_tokenizer()
+            self.reload()
             return fn(self._tokenizer)
 
     @staticmethod

@@ -141,3 +141,15 @@ def test_survives_reseeding(proto):
     before = tok(["Ein Hund."]).numpy()
     keras.utils.set_random_seed(5)  # clears TF's eager kernel cache
     np.testing.assert_array_equal(tok(["Ein Hund."]).numpy(), before)
+
+
+def test_reload_gives_traced_functions_a_live_resource(proto):
+    tok = SentencePieceTokenizer(proto)
+    expected = tok(["Ein Hund."]).numpy()
+    keras.utils.set_random_seed(5)  # deletes the model resource
+    text = tf.constant(["Ein Hund."])
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.function(lambda x: tok(x))(text)  # traced with the deleted one
+    tok.reload()
+    np.testing.assert_array_equal(tf.function(lambda x: tok(x))(text).numpy(),
+                                  expected)
