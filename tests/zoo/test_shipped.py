@@ -139,16 +139,33 @@ def test_every_shipped_summarizer_has_a_guard():
     assert set(SUMMARIZERS) == set(SUMMARIZER_GUARDS)
 
 
+@pytest.fixture(scope="module")
+def dev_summaries():
+    """`{name: (model, dialogues, references, outputs)}` for the first 16
+    DialogSum dev dialogues, each summarizer's greedy outputs decoded once
+    for the tests that read them."""
+    from keras_s2s.datasets import load_dialogsum
+
+    done = {}
+
+    def get(name):
+        if name not in done:
+            dialogues, summaries = (x[:16] for x in load_dialogsum("dev"))
+            model = zoo.load(name)
+            done[name] = (model, dialogues, summaries,
+                          model.generate(dialogues, method="greedy"))
+        return done[name]
+
+    return get
+
+
 @requires_dialogsum
 @pytest.mark.parametrize("name", SUMMARIZERS)
-def test_shipped_summarizer_beats_the_guard_rouge_on_dev(name):
-    from keras_s2s.datasets import load_dialogsum
+def test_shipped_summarizer_beats_the_guard_rouge_on_dev(name,
+                                                         dev_summaries):
     from keras_s2s.metrics import rouge_scores
 
-    dialogues, summaries = load_dialogsum("dev")
-    dialogues, summaries = dialogues[:16], summaries[:16]
-    model = zoo.load(name)
-    outputs = model.generate(dialogues, method="greedy")
+    _, _, summaries, outputs = dev_summaries(name)
     rouge1 = rouge_scores(outputs, summaries)["rouge1"]
     # Broken weights, a wrong vocabulary or a model that learnt only the
     # stock phrasing fail: the floors sit above the stock sentence.
@@ -161,21 +178,16 @@ def test_shipped_summarizer_beats_the_guard_rouge_on_dev(name):
 
 @requires_dialogsum
 @pytest.mark.parametrize("name", SUMMARIZERS)
-def test_shipped_summarizer_writes_whole_speaker_tags(name):
+def test_shipped_summarizer_writes_whole_speaker_tags(name, dev_summaries):
     """Speaker tags are pieces of the vocabulary: the summarizer writes them
     whole (no `#PersonPerson2#`) and only for speakers of its dialogue (no
     `#Person3#` for a dialogue of two)."""
-    from keras_s2s.datasets import load_dialogsum
-
-    model = zoo.load(name)
+    model, dialogues, _, outputs = dev_summaries(name)
     tokenizer = model.source_tokenizer
     ids = tokenizer.tokenize(["#Person1# said #Person2#'s"])
     pieces = [p.decode() for p in
               tokenizer.id_to_piece(ids).numpy().reshape(-1)]
     assert "#Person1#" in pieces and "#Person2#" in pieces, pieces
-    dialogues, _ = load_dialogsum("dev")
-    dialogues = dialogues[:16]
-    outputs = model.generate(dialogues, method="greedy")
     for dialogue, summary in zip(dialogues, outputs):
         tags = re.findall(r"#\w*#?", summary)
         assert all(re.fullmatch(r"#Person\d#", t) for t in tags), summary
