@@ -72,8 +72,12 @@ def _export(args):
         max_input_bytes=args.max_input_bytes, search=args.search,
         signatures=args.signatures)
     path = export_saved_model(model, args.out, version=args.version,
-                              name=args.name, settings=settings)
-    print(f"Wrote {path} (loaded and warmed up on TF Serving's C++ path)")
+                              name=args.name, settings=settings,
+                              check=not args.no_check)
+    print(f"Wrote {path} " + (
+        "(not checked: --no-check; `keras-s2s check-export` checks it)"
+        if args.no_check else
+        "(loaded and warmed up on TF Serving's C++ path)"))
     print(f"Settings and limits: {settings.to_dict()}; output layer in "
           f"{precision}, recurrent cells in {recurrent}; sources padded to "
           f"a multiple of {model.generation_config.get('source_multiple', 1)}"
@@ -408,6 +412,12 @@ def build_parser():
     export.add_argument(
         "--settle", choices=("exact", "best"), default=None,
         help=SETTLE_HELP)
+    export.add_argument(
+        "--no-check", action="store_true",
+        help="put the export in place without loading it on TF Serving's "
+        "C++ path first, nor checking its ops (`keras-s2s check-export` "
+        "does both later); by default a version that fails either is "
+        "never written")
     export.add_argument("--search", choices=("beam", "greedy"), default=None,
                         help="how serving_default searches (default: the "
                         "model's generation setting, beam for the zoo)")

@@ -194,9 +194,11 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
     for name, extra in (("plain", ["--source-multiple", "1",
                                    "--compact-multiple", "1"]),
                         ("default", [])):
+        # --no-check: both are loaded on the C++ path below.
         assert main(["export", str(path), "--out", str(tmp_path / name),
-                     "--version", "1", *extra]) == 0
+                     "--version", "1", "--no-check", *extra]) == 0
         outs[name] = capsys.readouterr().out
+    assert "not checked: --no-check" in outs["default"]
     assert "padded to a multiple of 8, batches shrunk to a multiple of 4" \
         in outs["default"]
     assert "padded to a multiple of 1, batches shrunk to a multiple of 1" \
@@ -236,7 +238,8 @@ def test_cli_export_settle_best_and_the_shipped_shortlist(tmp_path, capsys):
 
     assert main(["export", "bilstm_attn_mt", "--out", str(tmp_path / "m"),
                  "--version", "1", "--settle", "best", "--signatures",
-                 "serving_default", "--shortlist", "zoo"]) == 0
+                 "serving_default", "--shortlist", "zoo",
+                 "--no-check"]) == 0  # loaded on the C++ path below
     assert "beam search stops a sentence: best" in capsys.readouterr().out
     for refused, words in (
             (["gru_luong_mt"], "ships no vocabulary shortlist; the models "
