@@ -69,9 +69,10 @@ def check_train_evaluate_translate_plot(stdout, work):
 
 
 def check_export(stdout, work):
-    """`check-export`'s report; then both exports answer on TF Serving's C++
-    path: the default one as `model.generate` does, the second with the
-    n-best settings and limits its command line gave."""
+    """`check-export`'s report of the export written with `--no-check`;
+    then both exports answer on TF Serving's C++ path: the default one as
+    `model.generate` does, the second with the n-best settings and limits
+    its command line gave."""
     import numpy as np
 
     from keras_s2s import zoo
@@ -112,7 +113,7 @@ CHECKS = {
     "--input dialogues.jsonl:dialogue": check_summaries_and_captions,
     "zoo release /tmp/keras-s2s-release": check_release,
     "plot-attention --model runs/mt": check_train_evaluate_translate_plot,
-    "check-export saved_models/bilstm_attn_mt/1": check_export,
+    "check-export exports/mt/1": check_export,
 }
 
 
