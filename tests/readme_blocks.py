@@ -28,7 +28,7 @@ SHELL_PRELUDE = f"""
 keras-s2s() {{
   case "$1" in
     train) command keras-s2s "$@" --epochs 1 --max-examples 256 \\
-             --vocab-size 400 --val-loss-examples 64 \\
+             --vocab-size 400 --val-examples 16 --val-loss-examples 64 \\
              --overrides '{TINY}' ;;
     evaluate) command keras-s2s "$@" --max-examples 16 ;;
     *) command keras-s2s "$@" ;;

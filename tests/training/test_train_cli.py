@@ -31,7 +31,8 @@ def train_args(out, epochs=2, extra=()):
             "--out", str(out), "--epochs", str(epochs), "--batch-size", "32",
             "--max-examples", "256", "--vocab-size", "400",
             "--checkpoint-every", "3", "--lr", "0.003",
-            "--val-loss-examples", "64", "--overrides", TINY, *extra]
+            "--val-examples", "16", "--val-loss-examples", "64",
+            "--overrides", TINY, *extra]
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ def train_args(out, epochs=1, model="bilstm_attn_mt", extra=(),
             "--out", str(out), "--epochs", str(epochs), "--batch-size", "32",
             "--max-examples", "128", "--vocab-size", "400",
             "--checkpoint-every", "100", "--lr", "0.003",
-            "--val-loss-examples", "64",
+            "--val-examples", "16", "--val-loss-examples", "64",
             *(["--overrides", json.dumps(overrides)] if overrides else []),
             *extra]
 
@@ -53,7 +53,7 @@ def test_patience_stops_when_the_metric_stops_improving(tmp_path):
     # lr 0: weights never change, so val BLEU is the same every epoch and
     # early stopping (patience 1) ends the run after the second epoch.
     args = train_args(tmp_path / "r", epochs=5,
-                      extra=["--patience", "1", "--val-examples", "16"])
+                      extra=["--patience", "1"])
     args[args.index("--lr") + 1] = "0"
     assert main(args) == 0
     history = json.loads((tmp_path / "r" / "history.json").read_text())
