@@ -158,8 +158,8 @@ def train(model="bilstm_attn_mt", data="multi30k:en-de", out_dir="runs/run",
     left fresh go to `run.json`.
     Each epoch ends with the validation loss over the first
     `val_loss_examples` validation pairs (None: all of them) and the
-    validation metric (BLEU or ROUGE) over the greedy outputs for the first
-    `val_examples`.
+    validation metric (BLEU, ROUGE or caption scores) over the greedy
+    outputs for the first `val_examples`.
     Returns `(model, history)`.
     """
     settings = dict(locals())
