@@ -49,6 +49,9 @@ SHARED = ROOT.parent / "shared"
 PEER = SHARED / "peers" / "opennmt-py"
 TOK = SHARED / "data" / "multi30k" / "tok"
 RAW_TEST = SHARED / "data" / "multi30k" / "test_2016_flickr.en.gz"
+# A word, a punctuation mark or the peer's <unk>: how output lengths are
+# counted.
+WORD = re.compile(r"<unk>|\w+|[^\w\s]")
 BIN = pathlib.Path(sys.executable).parent
 
 
@@ -199,11 +202,19 @@ def export_ours(work, search, options, label=None):
     return out / "1"
 
 
-def decode_ours(work, saved_model, n, latency_n):
+def output_words(path):
+    """Words per output line of `path`, split alike for both systems (the
+    peer writes tokenized lowercase text, ours detokenized text)."""
+    lines = pathlib.Path(path).read_text(encoding="utf-8").splitlines()
+    return sum(len(WORD.findall(line)) for line in lines) / len(lines)
+
+
+def decode_ours(work, saved_model, n, latency_n, output=None):
+    extra = ["--output", output] if output else []
     text, peak, _ = run(
         [sys.executable, ROOT / "benchmarks" / "serve_savedmodel.py",
-         saved_model, RAW_TEST, "--sentences", n, "--latency-n", latency_n],
-        log_to=work / "serve.log")
+         saved_model, RAW_TEST, "--sentences", n, "--latency-n", latency_n,
+         *extra], log_to=work / "serve.log")
     result = json.loads(text.strip().splitlines()[-1])
     result["peak_mb"] = peak
     return result
@@ -251,11 +262,13 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
                                 args.sentences)
         median, p90 = latency_peer(venv, work, checkpoint, args.latency_n)
         return {"peer beam": beam, "peer peak": peak, "peer greedy": greedy,
-                "peer median": median, "peer p90": p90}
+                "peer median": median, "peer p90": p90,
+                "peer words": output_words(work / "out.beam5.de")}
 
     def ours():
         n, lat = args.sentences, args.latency_n
-        beam = decode_ours(work, exports["beam"], n, lat)
+        beam = decode_ours(work, exports["beam"], n, lat,
+                           output=work / "ours.beam5.de")
         greedy = decode_ours(work, exports["greedy"], n, 0)
         other = decode_ours(work, exports["other"], n, 0)
         cpp = decode_ours_cpp(work, exports["beam"], n, lat)
@@ -273,7 +286,8 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
                 "cpp beam": cpp["sentences_per_s"],
                 "cpp median": cpp["latency_median_ms"],
                 "cpp peak": cpp["peak_mb"], "cpp all peak": cpp_all["peak_mb"],
-                "slim peak": slim["peak_mb"]}
+                "slim peak": slim["peak_mb"],
+                "words": output_words(work / "ours.beam5.de")}
 
     sides = (peer, ours) if peer_first else (ours, peer)
     values = {}
@@ -318,9 +332,20 @@ def decode_rows(args, work, venv, data, checkpoint):
                  else median_peer / median_ours)
         return name, median_peer, median_ours, ratio, ratios
 
+    def words_row(rounds):
+        for r in rounds:
+            r["peer words/s"] = r["peer beam"] * r["peer words"]
+            r["words/s"] = r["beam"] * r["words"]
+        return row("  the same in output words/s", "peer words/s", "words/s")
+
     return [
         row("beam 5, batch 32 (sent/s)", "peer beam", "beam"),
         row(f"  the same, export --settle {other}", "peer beam", "other"),
+        # The peer's model, trained a few hundred steps, stops sooner: its
+        # sentences per second are over shorter outputs.
+        row("  output words per sentence (beam 5; more is not better)",
+            "peer words", "words"),
+        words_row(rounds),
         row("greedy, batch 32 (sent/s)", "peer greedy", "greedy"),
         row("one sentence, beam 5, median ms", "peer median", "median",
             False),
