@@ -62,13 +62,12 @@ def loop(kernel, bias, constant, steps):
     return module
 
 
-def session_runner(module, h):
-    """`module.run` for inputs like `h`, saved and loaded into a Session:
-    a function of one argument, as `module.run` is."""
+def session_runner(module, h, path):
+    """`module.run` for inputs like `h`, saved to `path` and loaded into a
+    Session: a function of one argument, as `module.run` is."""
     tf1 = tf.compat.v1
     signature = module.run.get_concrete_function(
         tf.TensorSpec(h.shape, h.dtype))
-    path = tempfile.mkdtemp(prefix="constant-kernels-")
     tf.saved_model.save(module, path,
                         signatures={"serving_default": signature})
     graph = tf1.Graph()
@@ -110,6 +109,12 @@ def main():
           f"{'in a Session' if args.session else 'as tf.function'}\n")
     print("| kernel | m | dtype | tensor ms/step | constant ms/step | ratio |")
     print("| --- | ---: | --- | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory(prefix="constant-kernels-") as scratch:
+        table(args, scratch)
+
+
+def table(args, scratch):
+    """The table's rows; `--session` SavedModels go under `scratch`."""
     for shape in args.shapes.split(","):
         inner, outer = map(int, shape.split("x"))
         for rows in map(int, args.rows.split(",")):
@@ -122,7 +127,9 @@ def main():
                 times = []
                 for constant in (False, True):
                     module = loop(kernel, bias, constant, args.steps)
-                    run = (session_runner(module, h) if args.session
+                    path = os.path.join(
+                        scratch, f"{shape}-{rows}-{name}-{int(constant)}")
+                    run = (session_runner(module, h, path) if args.session
                            else module.run)
                     times.append(time_step(run, h, args.calls, args.repeats,
                                            args.steps))
