@@ -46,6 +46,7 @@ def _export(args):
     from keras_s2s.export import export_saved_model
 
     model = _load_model(args.model)
+    from keras_s2s.training.precision import resolve_kernel_layout
     from keras_s2s.training.precision import resolve_precision
 
     precision = resolve_precision(args.output_precision)
@@ -53,6 +54,10 @@ def _export(args):
     recurrent = resolve_precision(args.recurrent_precision)
     if recurrent != "float32":
         model.generation_config["recurrent_precision"] = recurrent
+    layout = resolve_kernel_layout(args.kernel_layout,
+                                   (precision, recurrent))
+    if layout != "in_out":
+        model.generation_config["kernel_layout"] = layout
     if args.shortlist:
         model.vocabulary_shortlist = _shortlist(
             model, args.shortlist, size=args.shortlist_size,
@@ -79,7 +84,8 @@ def _export(args):
         if args.no_check else
         "(loaded and warmed up on TF Serving's C++ path)"))
     print(f"Settings and limits: {settings.to_dict()}; output layer in "
-          f"{precision}, recurrent cells in {recurrent}; sources padded to "
+          f"{precision}, recurrent cells in {recurrent}, kernels laid out "
+          f"{layout}; sources padded to "
           f"a multiple of {model.generation_config.get('source_multiple', 1)}"
           f", batches shrunk to a multiple of {args.compact_multiple}; beam "
           f"search stops a sentence: {args.settle or 'exact'}")
@@ -438,6 +444,13 @@ def build_parser():
                         choices=("float32", "bfloat16", "auto"),
                         help="the recurrent decoder cells' matrix products "
                         "in search, likewise (default float32)")
+    export.add_argument("--kernel-layout", default="auto",
+                        choices=("auto", "in_out", "out_in"),
+                        help="how the bfloat16 kernels of --output-precision "
+                        "and --recurrent-precision are held: out_in "
+                        "(transposed; the same results) is faster on CPUs "
+                        "with AMX; auto (default) picks it where this "
+                        "machine has AMX and a kernel is in bfloat16")
     export.add_argument(
         "--shortlist", default=None, metavar="zoo|DATA|NPZ",
         help="search only a vocabulary shortlist: `zoo`, the one the zoo "

@@ -158,6 +158,7 @@ class ServingModule(tf.Module):
         stack = contextlib.ExitStack()
         precision = self.defaults.get("output_precision", "float32")
         recurrent = self.defaults.get("recurrent_precision")
+        layout = self.defaults.get("kernel_layout", "in_out")
         if precision != "float32" or recurrent is not None:
             from keras_s2s.layers.recurrent_decoding import search_weights
             from keras_s2s.layers.recurrent_decoding import stored_search_weights
@@ -166,9 +167,10 @@ class ServingModule(tf.Module):
             weights = tf.nest.map_structure(
                 lambda t: None if t is None else tf.Variable(
                     tf.convert_to_tensor(t), trainable=False),
-                search_weights(decoder, precision, recurrent))
-            stack.enter_context(stored_search_weights(decoder, weights,
-                                                      precision, recurrent))
+                search_weights(decoder, precision, recurrent,
+                               kernel_layout=layout))
+            stack.enter_context(stored_search_weights(
+                decoder, weights, precision, recurrent, layout))
         # Embedding tables that are exactly int8 times a scale per column
         # (zoo weights shipped in int8) are held so, a quarter the bytes.
         stack.enter_context(int8_lookups(self.model))
@@ -251,7 +253,8 @@ class ServingModule(tf.Module):
         options = {k: v for k, v in self.defaults.items()
                    if k in ("beta", "no_repeat_ngram_size",
                             "relative_max_length", "output_precision",
-                            "recurrent_precision", "shortlist")}
+                            "recurrent_precision", "kernel_layout",
+                            "shortlist")}
         fixed_source = self._source_length()
 
         def run():

@@ -96,7 +96,7 @@ class Decoder(keras.layers.Layer):
 
     def search_output(self, precision="float32", columns=None,
                       recurrent_precision=None, transposed=False,
-                      fuse_bias=False):
+                      fuse_bias=False, kernel_layout="in_out"):
         """A context in which `step` computes the output layer's matrix
         product in `precision` (`"float32"` or `"bfloat16"`) and, with
         `columns` (int target ids [C]), scores only those ids (logits
@@ -108,8 +108,10 @@ class Decoder(keras.layers.Layer):
         `transposed` (a training step) also prepares every kernel's
         transpose for the gradients (`keras_s2s.layers.pretransposed`).
         `fuse_bias` adds each lower-precision product's bias in that
-        precision, one fused oneDNN op (what greedy search asks for)."""
+        precision, one fused oneDNN op (what greedy search asks for).
+        `kernel_layout="out_in"` holds the lower-precision kernels
+        transposed and multiplies with transpose_b (the same results)."""
         from keras_s2s.layers.recurrent_decoding import search_output
 
         return search_output(self, precision, columns, recurrent_precision,
-                             transposed, fuse_bias)
+                             transposed, fuse_bias, kernel_layout)

@@ -20,7 +20,8 @@ SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "alpha", "beta", "num_return", "no_repeat_ngram_size",
                   "temperature", "top_k", "top_p", "seed",
                   "return_alignments", "compact", "settle", "output_precision",
-                  "shortlist", "recurrent_precision", "source_multiple")
+                  "shortlist", "recurrent_precision", "source_multiple",
+                  "kernel_layout")
 
 
 def _deserialize(obj):
@@ -380,7 +381,11 @@ class Seq2Seq(keras.Model):
                 `max_source_length`; the same results, and a serving
                 process sees a few source lengths instead of every one, so
                 it builds fewer oneDNN primitives: `keras-s2s export` pads
-                to 8).
+                to 8), `kernel_layout` (`"in_out"`, the default, or
+                `"out_in"`: lower-precision kernels held transposed and
+                multiplied with transpose_b, the same results, faster for
+                bfloat16 on CPUs with AMX; `keras-s2s export` picks it
+                there).
 
         Returns:
             dict of `tokens` [B, N, max_length], `lengths`, `scores`,
@@ -397,6 +402,7 @@ class Seq2Seq(keras.Model):
         precision = options.pop("output_precision", "float32")
         shortlist = options.pop("shortlist", False)
         recurrent = options.pop("recurrent_precision", None)
+        layout = options.pop("kernel_layout", "in_out")
         max_length = options.pop("max_length", 50)
         relative = options.pop("relative_max_length", None)
         source = self._pad_source(self.encode_inputs(inputs),
@@ -429,7 +435,8 @@ class Seq2Seq(keras.Model):
         # Greedy search's products run fused with their biases; beam
         # search's not (see `recurrent_decoding.search_output`).
         with self.decoder.search_output(precision, columns, recurrent,
-                                        fuse_bias=method == "greedy"):
+                                        fuse_bias=method == "greedy",
+                                        kernel_layout=layout):
             result = search(step, initial, start, self.end_id,
                             max_length, memory=memory, method=method,
                             max_lengths=max_lengths,

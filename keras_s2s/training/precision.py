@@ -26,13 +26,18 @@ def bf16_units(cpuinfo="/proc/cpuinfo"):
                 found.append(f"{gpu.name} (compute capability "
                              f"{capability[0]}.{capability[1]})")
         return found
+    flags = cpu_flags(cpuinfo)
+    return [flag for flag in BF16_CPU_FLAGS if flag in flags]
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The first CPU's flags in `cpuinfo` (empty where it cannot be read)."""
     try:
         with open(cpuinfo, encoding="utf-8", errors="replace") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f
-                          if line.startswith("flags")), [])
+            return next((line.split(":", 1)[1].split() for line in f
+                         if line.startswith("flags")), [])
     except OSError:
         return []
-    return [flag for flag in BF16_CPU_FLAGS if flag in flags]
 
 
 def training_policy(precision="auto", cpuinfo="/proc/cpuinfo"):
@@ -61,3 +66,24 @@ def resolve_precision(choice="auto", cpuinfo="/proc/cpuinfo"):
     if choice == "auto":
         return "bfloat16" if bf16_units(cpuinfo) else "float32"
     return choice
+
+
+KERNEL_LAYOUT_CHOICES = ("auto", "in_out", "out_in")
+
+
+def resolve_kernel_layout(choice="auto", precisions=(),
+                          cpuinfo="/proc/cpuinfo"):
+    """`"in_out"` or `"out_in"` for `choice`, one of
+    `KERNEL_LAYOUT_CHOICES` (the export's `--kernel-layout`): `"auto"` is
+    `"out_in"` (bfloat16 kernels held transposed, multiplied with
+    transpose_b) where one of `precisions` is bfloat16 and the CPU has
+    AMX (`amx_bf16`), where oneDNN multiplies faster so; `"in_out"`
+    elsewhere, where that was not measured faster."""
+    if choice not in KERNEL_LAYOUT_CHOICES:
+        raise ValueError(f"Unknown kernel layout {choice!r}; valid ones "
+                         f"are {', '.join(KERNEL_LAYOUT_CHOICES)}.")
+    if choice != "auto":
+        return choice
+    if "bfloat16" in precisions and "amx_bf16" in cpu_flags(cpuinfo):
+        return "out_in"
+    return "in_out"

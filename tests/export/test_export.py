@@ -206,6 +206,10 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
         in outs["default"]
     assert "padded to a multiple of 1, batches shrunk to a multiple of 1" \
         in outs["plain"]
+    # float32 kernels keep their layout whatever the CPU (--kernel-layout
+    # auto).
+    assert "recurrent cells in float32, kernels laid out in_out" \
+        in outs["default"]
     texts = ["A red circle.", "Two blue squares and a green triangle.",
              "A big yellow star next to a small red circle on the left.",
              "Blue.", "A green square.", "Three red circles in a row.", ""]

@@ -46,6 +46,17 @@ def test_the_cli_passes_search_through():
             ["export", "bilstm_attn_mt", "--out", "x", "--search", "sample"])
 
 
+def test_kernel_layout_flag_defaults_to_auto():
+    from keras_s2s.cli import build_parser
+
+    base = ["export", "bilstm_attn_mt", "--out", "x"]
+    assert build_parser().parse_args(base).kernel_layout == "auto"
+    assert build_parser().parse_args(
+        base + ["--kernel-layout", "out_in"]).kernel_layout == "out_in"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(base + ["--kernel-layout", "ba"])
+
+
 def test_signatures_default_to_all_three_and_keep_their_order():
     assert ExportSettings.for_model(model_with()).signatures == (
         "serving_default", "nbest", "nbest_options_unbatched")

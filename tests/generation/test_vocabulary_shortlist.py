@@ -116,9 +116,10 @@ SOURCE = np.array([[5, 9, 14, 0], [20, 21, 0, 0], [7, 8, 11, 12]], "int32")
 @pytest.mark.parametrize("method, options", [
     ("greedy", {}), ("beam", {"beam_size": 3, "num_return": 2}),
     ("beam", {"beam_size": 4, "no_repeat_ngram_size": 2, "alpha": 0.6})])
-@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+@pytest.mark.parametrize("precision, layout", [
+    ("float32", "in_out"), ("bfloat16", "in_out"), ("bfloat16", "out_in")])
 def test_search_equals_a_full_search_with_the_rest_masked(method, options,
-                                                          precision):
+                                                          precision, layout):
     net = model()
     sources, targets = corpus()
     net.vocabulary_shortlist = VocabularyShortlist.fit(
@@ -126,7 +127,8 @@ def test_search_equals_a_full_search_with_the_rest_masked(method, options,
     allowed = np.asarray(net.vocabulary_shortlist.candidates(SOURCE))
     assert 8 < len(allowed) < V
     got = net.search(SOURCE, method=method, shortlist=True, max_length=7,
-                     output_precision=precision, **options)
+                     output_precision=precision, kernel_layout=layout,
+                     **options)
     # The reference: every step scores all V ids, those outside the
     # candidates set to -1e9 (exp of which is 0 in the normaliser).
     outside = ~np.isin(np.arange(V), allowed)
@@ -139,7 +141,8 @@ def test_search_equals_a_full_search_with_the_rest_masked(method, options,
     net.decoder.step = masked
     try:
         want = net.search(SOURCE, method=method, max_length=7,
-                          output_precision=precision, **options)
+                          output_precision=precision, kernel_layout=layout,
+                          **options)
     finally:
         del net.decoder.step
     np.testing.assert_array_equal(got["tokens"], want["tokens"])

@@ -17,6 +17,7 @@ from keras_s2s.models import Seq2Seq
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1]
                        / "export"))
+from serving_fixtures import TEXTS  # noqa: E402
 from serving_fixtures import build  # noqa: E402
 from serving_fixtures import export_and_serve  # noqa: E402
 from serving_fixtures import make_tokenizers  # noqa: E402
@@ -91,6 +92,73 @@ def test_export_serves_it_on_the_cpp_path(tmp_path):
     assert list(cell.recurrent_kernel.shape) not in shapes.values()
     # The model itself searches with its own weights again afterwards.
     assert getattr(decoder, "_stored_search_weights", None) is None
+
+
+@pytest.mark.parametrize("tie", [False, True])
+@pytest.mark.parametrize("method", ["greedy", "beam"])
+def test_out_in_kernels_search_as_in_out_ones(tie, method):
+    model = tiny(tie)
+    for weight in model.decoder.weights:  # every gate matters
+        weight.assign(np.asarray(weight) * 3 + 0.1)
+    options = dict(method=method, max_length=6,
+                   output_precision="bfloat16",
+                   recurrent_precision="bfloat16")
+    if method == "beam":
+        options["beam_size"] = 3
+    want = model.search(SOURCE, **options)
+    got = model.search(SOURCE, kernel_layout="out_in", **options)
+    np.testing.assert_array_equal(got["tokens"], want["tokens"])
+    np.testing.assert_allclose(got["log_probs"], want["log_probs"],
+                               rtol=1e-2, atol=1e-2)
+    # Each bfloat16 kernel is cast and transposed ([out, in]) once,
+    # outside the loop; the products inside read it with transpose_b.
+    fn = tf.function(lambda x: model.search(x, kernel_layout="out_in",
+                                            **options))
+    graph = fn.get_concrete_function(
+        tf.TensorSpec([None, None], tf.int32)).graph
+    cell = model.decoder.cells[0]
+    stacked = (cell.kernel.shape[0] + cell.recurrent_kernel.shape[0],
+               cell.kernel.shape[1])
+    vocab, dim = 40, 16
+    shapes = [tuple(op.outputs[0].shape) for op in graph.get_operations()
+              if op.type in ("Transpose", "Cast")
+              and op.outputs[0].dtype == tf.bfloat16]
+    assert (stacked[1], stacked[0]) in shapes
+    assert (vocab, dim) in shapes
+    library = graph.as_graph_def().library.function
+    assert any(node.op in ("MatMul", "BatchMatMulV2")
+               and node.attr["T"].type == tf.bfloat16.as_datatype_enum
+               for f in library for node in f.node_def)
+    with pytest.raises(ValueError, match="valid layouts are in_out, out_in"):
+        model.search(SOURCE, kernel_layout="transposed", **options)
+
+
+def test_an_out_in_export_holds_the_transposed_kernels(tmp_path):
+    model = build("bilstm_attn_mt", make_tokenizers())
+    for key in ("output_precision", "recurrent_precision"):
+        model.generation_config[key] = "bfloat16"
+    model.generation_config["kernel_layout"] = "out_in"
+    # Its answers on the C++ path equal the model's own out_in search.
+    path = export_and_serve(model, tmp_path / "m")
+    reader = tf.train.load_checkpoint(f"{path}/variables/variables")
+    shapes = reader.get_variable_to_shape_map()
+    dtypes = reader.get_variable_to_dtype_map()
+    decoder = model.decoder
+    cell = decoder.cells[0]
+    stacked = [cell.kernel.shape[0] + cell.recurrent_kernel.shape[0],
+               cell.kernel.shape[1]]
+    output = list(decoder.output_projection.kernel.shape)
+    for shape in (output[::-1], stacked[::-1]):
+        held = {dtypes[k] for k, v in shapes.items() if v == shape}
+        assert held == {tf.bfloat16}, (shape, held)
+    for shape in (output, stacked):
+        assert shape not in shapes.values()
+    # Which are those of the in_out layout.
+    texts = tf.constant(TEXTS[:2])
+    out_in = np.asarray(model.search(texts)["text"])
+    model.generation_config["kernel_layout"] = "in_out"
+    np.testing.assert_array_equal(np.asarray(model.search(texts)["text"]),
+                                  out_in)
 
 
 def tiny_decoder(decoder, cell, layers=2, seed=0):

@@ -55,3 +55,32 @@ def test_resolve_precision_auto_follows_the_units(tmp_path):
     assert resolve_precision("bfloat16", cpuinfo(tmp_path, "")) == "bfloat16"
     with pytest.raises(ValueError, match="valid ones are auto, float32"):
         resolve_precision("fp16")
+
+
+@pytest.mark.parametrize("flags, precisions, layout", [
+    ("amx_tile amx_bf16 avx512_bf16", ("bfloat16", "float32"), "out_in"),
+    ("amx_tile amx_bf16 avx512_bf16", ("float32", "bfloat16"), "out_in"),
+    ("amx_tile amx_bf16 avx512_bf16", ("float32", "float32"), "in_out"),
+    ("avx512f avx512_bf16", ("bfloat16", "bfloat16"), "in_out"),
+    ("avx512f", ("bfloat16",), "in_out"),
+])
+def test_kernel_layout_auto_is_out_in_for_bfloat16_on_amx(
+        tmp_path, flags, precisions, layout):
+    from keras_s2s.training.precision import resolve_kernel_layout
+
+    assert resolve_kernel_layout("auto", precisions,
+                                 cpuinfo(tmp_path, flags)) == layout
+
+
+def test_explicit_kernel_layouts_and_a_bad_one(tmp_path):
+    from keras_s2s.training.precision import resolve_kernel_layout
+
+    amx = cpuinfo(tmp_path, "amx_bf16")
+    assert resolve_kernel_layout("in_out", ("bfloat16",), amx) == "in_out"
+    assert resolve_kernel_layout("out_in", (), cpuinfo(tmp_path, "")) == \
+        "out_in"
+    assert resolve_kernel_layout("auto", ("bfloat16",),
+                                 str(tmp_path / "missing")) == "in_out"
+    with pytest.raises(ValueError, match="valid ones are auto, in_out, "
+                                         "out_in"):
+        resolve_kernel_layout("transposed")
