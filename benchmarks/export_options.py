@@ -10,6 +10,8 @@ option set:
 - the same with `--shortlist multi30k:en-de`,
 - the same with `--settle best` instead (a sentence stops once its best
   hypothesis has finished, OpenNMT-py's rule, not the exact stop),
+- both bfloat16 options with each `--kernel-layout`, `in_out` and
+  `out_in` (without one, `auto` picks `out_in` on CPUs with AMX),
 
 then loads them all in this process (which imports only tensorflow and
 tensorflow_text for the decoding) and calls their `serving_default`
@@ -54,6 +56,12 @@ OPTIONS = {
     "bf16 both + settle best": ["--output-precision", "bfloat16",
                                 "--recurrent-precision", "bfloat16",
                                 "--settle", "best"],
+    "bf16 both in_out": ["--output-precision", "bfloat16",
+                         "--recurrent-precision", "bfloat16",
+                         "--kernel-layout", "in_out"],
+    "bf16 both out_in": ["--output-precision", "bfloat16",
+                         "--recurrent-precision", "bfloat16",
+                         "--kernel-layout", "out_in"],
 }
 SPLITS = {"test": "test_2016_flickr", "val": "val"}
 BATCH = 32
