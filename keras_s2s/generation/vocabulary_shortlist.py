@@ -100,12 +100,15 @@ class VocabularyShortlist:
             # a few sizes of score tensors instead of one per request,
             # which a serving process's allocator otherwise keeps apart
             # (its memory grew by a third over 1,000 requests).
+            # (The lowest others from `nonzero`, which lists them in
+            # order: a cumsum over the vocabulary took 1.3 ms a request.)
             count = ops.sum(ops.cast(hits, "int32"))
             size = ops.minimum(-(-count // self.multiple) * self.multiple,
                                self.target_vocab_size)
-            rank = ops.cumsum(ops.cast(ops.logical_not(hits), "int32"))
-            hits = ops.logical_or(hits, ops.logical_and(
-                ops.logical_not(hits), rank <= size - count))
+            others = ops.nonzero(ops.logical_not(hits))[0][:size - count]
+            hits = ops.scatter_update(
+                hits, ops.expand_dims(others, -1),
+                ops.ones_like(others, "bool"))
         return ops.cast(ops.nonzero(hits)[0], "int32")
 
     @classmethod
