@@ -161,9 +161,23 @@ def decode_peer(venv, work, data, checkpoint, beam, n):
          source, "-output", work / f"out.beam{beam}.de", "-beam_size", beam,
          "-batch_size", 32, "-batch_type", "sents", "-report_time",
          "-gpu", -1], env=env, log_to=work / f"translate.beam{beam}.log")
+    return n / peer_seconds(text, work / f"out.beam{beam}.de"), peak
+
+
+def peer_seconds(log, output):
+    """`onmt_translate`'s decoding time from its `-report_time` lines. It
+    prints the total to 0.1 s only (1,000 sentences in 2.5 s: 400 sent/s,
+    in 2.4 s: 417) but tokens per second to 0.1 token, over the tokens of
+    its best outputs (`len(pred_sents[0])`, the words of each line it
+    writes): their count over that rate is the time to a few digits more."""
     total = float(re.search(r"Total translation time \(s\):\s*([\d.]+)",
-                            text).group(1))
-    return n / total, peak
+                            log).group(1))
+    rate = re.search(r"Tokens per second:\s*([\d.]+)", log)
+    words = sum(len(line.split()) for line in
+                pathlib.Path(output).read_text(encoding="utf-8").splitlines())
+    if rate and float(rate.group(1)) > 0 and words:
+        return words / float(rate.group(1))
+    return total
 
 
 def latency_peer(venv, work, checkpoint, n):
