@@ -72,28 +72,6 @@ def test_an_unknown_precision_is_refused():
         tiny().search(SOURCE, method="greedy", output_precision="float16")
 
 
-def test_export_serves_it_on_the_cpp_path(tmp_path):
-    model = build("bilstm_attn_mt", make_tokenizers())
-    model.generation_config["output_precision"] = "bfloat16"
-    model.generation_config["recurrent_precision"] = "bfloat16"
-    path = export_and_serve(model, tmp_path / "m")
-    # The export holds the bfloat16 kernels (output layer; the LSTM's two
-    # kernels stacked) instead of their float32 originals.
-    reader = tf.train.load_checkpoint(f"{path}/variables/variables")
-    shapes = reader.get_variable_to_shape_map()
-    dtypes = reader.get_variable_to_dtype_map()
-    decoder = model.decoder
-    cell = decoder.cells[0]
-    stacked = [cell.kernel.shape[0] + cell.recurrent_kernel.shape[0],
-               cell.kernel.shape[1]]
-    for shape in (list(decoder.output_projection.kernel.shape), stacked):
-        held = {dtypes[k] for k, v in shapes.items() if v == shape}
-        assert held == {tf.bfloat16}, (shape, held)
-    assert list(cell.recurrent_kernel.shape) not in shapes.values()
-    # The model itself searches with its own weights again afterwards.
-    assert getattr(decoder, "_stored_search_weights", None) is None
-
-
 @pytest.mark.parametrize("tie", [False, True])
 @pytest.mark.parametrize("method", ["greedy", "beam"])
 def test_out_in_kernels_search_as_in_out_ones(tie, method):
@@ -133,13 +111,17 @@ def test_out_in_kernels_search_as_in_out_ones(tie, method):
         model.search(SOURCE, kernel_layout="transposed", **options)
 
 
-def test_an_out_in_export_holds_the_transposed_kernels(tmp_path):
+@pytest.mark.parametrize("layout", ["in_out", "out_in"])
+def test_export_serves_it_on_the_cpp_path(tmp_path, layout):
     model = build("bilstm_attn_mt", make_tokenizers())
-    for key in ("output_precision", "recurrent_precision"):
-        model.generation_config[key] = "bfloat16"
-    model.generation_config["kernel_layout"] = "out_in"
-    # Its answers on the C++ path equal the model's own out_in search.
+    model.generation_config["output_precision"] = "bfloat16"
+    model.generation_config["recurrent_precision"] = "bfloat16"
+    model.generation_config["kernel_layout"] = layout
+    # Its answers on the C++ path equal the model's own search.
     path = export_and_serve(model, tmp_path / "m")
+    # The export holds the bfloat16 kernels (output layer; the LSTM's two
+    # kernels stacked), transposed with out_in, instead of their float32
+    # originals.
     reader = tf.train.load_checkpoint(f"{path}/variables/variables")
     shapes = reader.get_variable_to_shape_map()
     dtypes = reader.get_variable_to_dtype_map()
@@ -147,18 +129,24 @@ def test_an_out_in_export_holds_the_transposed_kernels(tmp_path):
     cell = decoder.cells[0]
     stacked = [cell.kernel.shape[0] + cell.recurrent_kernel.shape[0],
                cell.kernel.shape[1]]
-    output = list(decoder.output_projection.kernel.shape)
-    for shape in (output[::-1], stacked[::-1]):
+    kernels = [list(decoder.output_projection.kernel.shape), stacked]
+    if layout == "out_in":
+        kernels = [shape[::-1] for shape in kernels]
+    for shape in kernels:
         held = {dtypes[k] for k, v in shapes.items() if v == shape}
         assert held == {tf.bfloat16}, (shape, held)
-    for shape in (output, stacked):
-        assert shape not in shapes.values()
-    # Which are those of the in_out layout.
-    texts = tf.constant(TEXTS[:2])
-    out_in = np.asarray(model.search(texts)["text"])
-    model.generation_config["kernel_layout"] = "in_out"
-    np.testing.assert_array_equal(np.asarray(model.search(texts)["text"]),
-                                  out_in)
+    for shape in kernels:
+        assert shape[::-1] not in shapes.values()
+    assert list(cell.recurrent_kernel.shape) not in shapes.values()
+    # The model itself searches with its own weights again afterwards.
+    assert getattr(decoder, "_stored_search_weights", None) is None
+    if layout == "out_in":
+        # The same answers as the in_out layout.
+        texts = tf.constant(TEXTS[:2])
+        out_in = np.asarray(model.search(texts)["text"])
+        model.generation_config["kernel_layout"] = "in_out"
+        np.testing.assert_array_equal(
+            np.asarray(model.search(texts)["text"]), out_in)
 
 
 def tiny_decoder(decoder, cell, layers=2, seed=0):
