@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
+from keras_s2s.training.precision import KERNEL_LAYOUT_CHOICES
 
 
 def _demo(args):
@@ -445,7 +446,7 @@ def build_parser():
                         help="the recurrent decoder cells' matrix products "
                         "in search, likewise (default float32)")
     export.add_argument("--kernel-layout", default="auto",
-                        choices=("auto", "in_out", "out_in"),
+                        choices=KERNEL_LAYOUT_CHOICES,
                         help="how the bfloat16 kernels of --output-precision "
                         "and --recurrent-precision are held: out_in "
                         "(transposed; the same results) is faster on CPUs "

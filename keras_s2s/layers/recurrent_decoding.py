@@ -137,22 +137,27 @@ def _multiply(x, kernel, kernel_t):
     return ops.matmul(x, kernel)
 
 
-def _product(x, weights, name, bias=None):
-    """`x @ weights[name] (+ bias)` in the kernel's dtype, back in `x`'s
-    dtype (`_multiply`: through the prepared transpose when there is one).
-
-    With `weights["fuse_bias"]` (`search_output(..., fuse_bias=True)`), a
-    lower-precision product adds its bias in that precision before the
-    cast back, which TensorFlow runs as one fused oneDNN inner product
-    (`_FusedMatMul`); see `search_output`."""
-    kernel, kernel_t = weights.get(name), weights.get(name + "_t")
+def _low_product(x, kernel, kernel_t, bias=None, fuse_bias=False):
+    """`x @ kernel (+ bias)` in the kernel's dtype, back in `x`'s dtype,
+    from the kernel, its transpose or both (`_multiply`). With `fuse_bias`,
+    a lower-precision product without a training transpose adds its bias
+    in that precision before the cast back, which TensorFlow runs as one
+    fused oneDNN inner product (`_FusedMatMul`); see `search_output`."""
     dtype = (kernel if kernel is not None else kernel_t).dtype
     z = _multiply(ops.cast(x, dtype), kernel, kernel_t)
-    if (bias is not None and dtype != x.dtype and weights.get("fuse_bias")
+    if (bias is not None and dtype != x.dtype and fuse_bias
             and (kernel is None or kernel_t is None)):
         return ops.cast(z + ops.cast(bias, dtype), x.dtype)
     z = ops.cast(z, x.dtype)
     return z if bias is None else z + ops.cast(bias, x.dtype)
+
+
+def _product(x, weights, name, bias=None):
+    """`x @ weights[name] (+ bias)` for a cell's prepared weights
+    (`_low_product`; fused with the bias under
+    `search_output(..., fuse_bias=True)`)."""
+    return _low_product(x, weights.get(name), weights.get(name + "_t"),
+                        bias, weights.get("fuse_bias", False))
 
 
 def _kernel_dtype(weights):
@@ -230,16 +235,21 @@ def search_weights(decoder, precision="float32", recurrent_precision=None,
     check_kernel_layout(kernel_layout)
     out_in = (kernel_layout == "out_in" and not transposed)
     if decoder.tie_embeddings:
-        kernel = ops.transpose(decoder.embedding.embeddings)
         bias = decoder.output_bias
     else:
-        kernel = decoder.output_projection.kernel
         bias = decoder.output_projection.bias
     if out_in and precision != "float32":
-        kernel_t = (decoder.embedding.embeddings if decoder.tie_embeddings
-                    else ops.transpose(kernel))
-        weights = {"kernel_t": ops.cast(kernel_t, precision), "bias": bias}
+        # Cast first: the transpose moves half the bytes (a tied embedding
+        # is [vocab, dim] already).
+        weights = {"kernel_t": ops.cast(decoder.embedding.embeddings,
+                                        precision)
+                   if decoder.tie_embeddings else ops.transpose(ops.cast(
+                       decoder.output_projection.kernel, precision)),
+                   "bias": bias}
     else:
+        kernel = (ops.transpose(decoder.embedding.embeddings)
+                  if decoder.tie_embeddings
+                  else decoder.output_projection.kernel)
         weights = {"kernel": ops.cast(kernel, precision), "bias": bias}
     if transposed and not decoder.tie_embeddings:
         weights["kernel_t"] = ops.transpose(weights["kernel"])
@@ -384,14 +394,8 @@ def output_logits(decoder, outputs):
     kernel = getattr(decoder, "_search_kernel", None)
     kernel_t = getattr(decoder, "_search_kernel_t", None)
     if kernel is not None or kernel_t is not None:
-        bias = decoder._search_bias
-        dtype = (kernel if kernel is not None else kernel_t).dtype
-        scores = _multiply(ops.cast(outputs, dtype), kernel, kernel_t)
-        if (dtype != outputs.dtype and (kernel is None or kernel_t is None)
-                and getattr(decoder, "_search_fuse_bias", False)):
-            # One fused oneDNN inner product (see `search_output`).
-            return ops.cast(scores + ops.cast(bias, dtype), outputs.dtype)
-        return ops.cast(scores, outputs.dtype) + ops.cast(bias, outputs.dtype)
+        return _low_product(outputs, kernel, kernel_t, decoder._search_bias,
+                            getattr(decoder, "_search_fuse_bias", False))
     if decoder.tie_embeddings:
         embeddings = ops.cast(decoder.embedding.embeddings, outputs.dtype)
         return ops.matmul(outputs, ops.transpose(embeddings)) + \
