@@ -12,7 +12,10 @@ source and 17 target pieces, no padding), so every configuration does the
 same work; tokens/s counts target tokens. The row "gather loss" is the
 zoo model with the loss as it was computed before the fused softmax
 cross-entropy (`GatherCrossEntropy` below: the same values, another
-gradient), for the comparison. The zoo rows train with the optimizer of
+gradient), for the comparison; the row "TF fused loss" is the zoo model
+with the loss as it was computed before 2026-12-07, TensorFlow's fused
+softmax cross-entropy op against dense smoothed labels
+(`FusedOpCrossEntropy` below: the same values). The zoo rows train with the optimizer of
 `keras-s2s train`, `keras_s2s.training.FusedAdam`; the row "Keras Adam" is
 the zoo model with `keras.optimizers.Adam` (the same update, one op per
 element-wise pass), and the plain Keras baseline uses it too.
@@ -86,6 +89,23 @@ class GatherCrossEntropy(MaskedCrossEntropy):
             nll = ((1.0 - self.label_smoothing) * nll
                    - self.label_smoothing * ops.mean(log_probs, axis=-1))
         return nll
+
+
+class FusedOpCrossEntropy(MaskedCrossEntropy):
+    """The loss as `MaskedCrossEntropy` computed it before 2026-12-07:
+    TensorFlow's fused `SoftmaxCrossEntropyWithLogits` against dense
+    smoothed labels (the sparse op without smoothing). Same values."""
+
+    def token_losses(self, y_true, logits):
+        from keras import ops
+
+        eps = self.label_smoothing
+        if not eps:
+            return ops.sparse_categorical_crossentropy(y_true, logits,
+                                                       from_logits=True)
+        labels = (ops.one_hot(y_true, logits.shape[-1], dtype=logits.dtype)
+                  * (1.0 - eps) + eps / logits.shape[-1])
+        return ops.categorical_crossentropy(labels, logits, from_logits=True)
 
 
 def time_steps(build, batch, steps, jit_compile=False, policy="float32",
@@ -179,6 +199,7 @@ VARIANTS = {
     "plain Keras (baseline)": (plain_keras_model, False, "float32"),
     "bilstm_attn_mt": (zoo_model, False, "float32"),
     "bilstm_attn_mt, gather loss": (zoo_model, False, "float32"),
+    "bilstm_attn_mt, TF fused loss": (zoo_model, False, "float32"),
     "bilstm_attn_mt, Keras Adam": (zoo_model, False, "float32"),
     "bilstm_attn_mt, XLA": (zoo_model, True, "float32"),
     "bilstm_attn_mt, bf16": (zoo_model, False, "mixed_bfloat16"),
@@ -203,7 +224,8 @@ def main():
                                                   policy)))
                 continue
             loss = (GatherCrossEntropy if name.endswith("gather loss")
-                    else MaskedCrossEntropy)
+                    else FusedOpCrossEntropy if name.endswith("fused loss")
+                     else MaskedCrossEntropy)
             # The baseline is plain Keras, and so is its optimizer; the zoo
             # rows train with `keras-s2s train`'s `FusedAdam`.
             optimizer = (keras.optimizers.Adam if name.startswith("plain")
