@@ -127,3 +127,41 @@ def sinusoidal_positions(length, dim, dtype="float32"):
     table = ops.stack([ops.sin(angles), ops.cos(angles)], axis=-1)
     table = ops.reshape(table, (-1, 2 * half))[:, :dim]
     return ops.cast(table, dtype)
+
+
+def additive_score(keys, projected, score_vector):
+    """v . tanh(keys[b, s] + projected[b]) for every b, s: [B, S, U],
+    [B, U], [U] -> [B, S], for a training step.
+
+    The same values as `ops.sum(ops.tanh(keys + projected[:, None]) * v,
+    -1)`, with the reductions as matrix products: the score is a
+    matrix-vector product, and the gradient sums over positions (for the
+    query) and over batch and positions (for `v`) with products too.
+    TensorFlow's sums over those axes and the broadcast products that feed
+    them are separate passes over the [B, S, U] hidden layer, once per
+    decoder step forward and again backward.
+    """
+
+    @ops.custom_gradient
+    def score(keys, projected, score_vector):
+        hidden = ops.tanh(keys + ops.expand_dims(projected, 1))
+        units = ops.shape(hidden)[-1]
+        flat = ops.reshape(hidden, (-1, units))
+        scores = ops.reshape(ops.matmul(flat, ops.expand_dims(score_vector,
+                                                               -1)),
+                             ops.shape(hidden)[:2])
+
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            d_hidden = ops.expand_dims(upstream, -1) * score_vector
+            d_pre = d_hidden * (1.0 - ops.square(hidden))
+            d_projected = ops.squeeze(ops.matmul(
+                ops.ones_like(ops.expand_dims(upstream, 1)), d_pre), 1)
+            d_vector = ops.squeeze(ops.matmul(
+                ops.reshape(upstream, (1, -1)), flat), 0)
+            return d_pre, d_projected, d_vector
+
+        return scores, grad
+
+    return score(keys, projected, score_vector)

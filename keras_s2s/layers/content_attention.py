@@ -119,6 +119,11 @@ class ContentAttention(BaseAttention):
                        training=False, groups=None):
         if self.score == "additive":
             projected = kernel_product(self, "query_kernel", query)
+            if training and groups is None and not (
+                    self.use_coverage and coverage is not None):
+                return attention_utils.additive_score(
+                    keys, projected, ops.cast(self.score_vector,
+                                              projected.dtype))
             if groups is None:
                 hidden = keys + ops.expand_dims(projected, 1)
             else:  # [G, 1, S, U] + [G, K, 1, U]

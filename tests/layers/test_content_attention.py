@@ -136,3 +136,30 @@ def test_config_round_trip_gives_identical_outputs():
     c2, w2 = clone(QUERY, VALUES, mask=MASK, coverage=COVERAGE)
     np.testing.assert_array_equal(np.asarray(context), np.asarray(c2))
     np.testing.assert_array_equal(np.asarray(weights), np.asarray(w2))
+
+
+@pytest.mark.parametrize("coverage", [False, True])
+def test_training_gives_the_same_values_and_gradients(coverage):
+    """A training call computes the additive score with its own gradient
+    (`attention_utils.additive_score`); values and gradients for every
+    weight and input equal plain autodiff's, the inference call's."""
+    import tensorflow as tf
+
+    layer = ContentAttention(U, "additive", use_coverage=coverage)
+    layer(QUERY, VALUES, mask=MASK)
+    query, values = tf.Variable(QUERY), tf.Variable(VALUES)
+    probe = RNG.normal(size=(B, DV)).astype("float32")
+    results = []
+    for training in (False, True):
+        with tf.GradientTape() as tape:
+            context, weights = layer(
+                query, values, mask=MASK, training=training,
+                coverage=COVERAGE if coverage else None)
+            loss = tf.reduce_sum(context * probe)
+        grads = tape.gradient(loss, [query, values, *layer.weights])
+        results.append([np.asarray(weights)]
+                       + [np.asarray(g) for g in grads])
+    assert len(results[1]) == 3 + len(layer.weights)
+    for plain, own in zip(*results):
+        np.testing.assert_allclose(own, plain, rtol=1e-5, atol=1e-6)
+    assert np.abs(results[1][1]).sum() > 0  # the query gets a gradient
