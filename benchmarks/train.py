@@ -15,10 +15,11 @@ cross-entropy (`GatherCrossEntropy` below: the same values, another
 gradient), for the comparison; the row "TF fused loss" is the zoo model
 with the loss as it was computed before 2026-12-07, TensorFlow's fused
 softmax cross-entropy op against dense smoothed labels
-(`FusedOpCrossEntropy` below: the same values). The zoo rows train with the optimizer of
-`keras-s2s train`, `keras_s2s.training.FusedAdam`; the row "Keras Adam" is
-the zoo model with `keras.optimizers.Adam` (the same update, one op per
-element-wise pass), and the plain Keras baseline uses it too.
+(`FusedOpCrossEntropy` below: the same values). The zoo rows train with
+the optimizer of `keras-s2s train`, `keras_s2s.training.FusedAdam`; the
+row "Keras Adam" is the zoo model with `keras.optimizers.Adam` (the same
+update, one op per element-wise pass), and the plain Keras baseline uses
+it too.
 
 The row "matmuls alone (bound)" times only the matrix products one step of
 `bilstm_attn_mt` must do at these shapes (forward, and the two products of
@@ -225,7 +226,7 @@ def main():
                 continue
             loss = (GatherCrossEntropy if name.endswith("gather loss")
                     else FusedOpCrossEntropy if name.endswith("fused loss")
-                     else MaskedCrossEntropy)
+                    else MaskedCrossEntropy)
             # The baseline is plain Keras, and so is its optimizer; the zoo
             # rows train with `keras-s2s train`'s `FusedAdam`.
             optimizer = (keras.optimizers.Adam if name.startswith("plain")

