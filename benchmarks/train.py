@@ -30,7 +30,15 @@ implementation of this model trains faster on this machine than that row
 (in float32; "bf16" casts the same products to bfloat16), so it shows which
 training-speed targets the hardware allows at all.
 
+With `--real-batches N`, every row but the bound trains instead on the
+first N + 10 batches of Multi30k train as `keras-s2s train` builds them
+(the shipped vocabularies, bucketed by the longer side, shuffled with
+seed 0; the same batches for every row, held in memory), through
+`model.fit`, and times the N steps after the first 10 (which trace and
+warm up each shape); tokens/s then counts real target tokens.
+
     python benchmarks/train.py [--batch 64] [--steps 10] [--variants ...]
+        [--real-batches N]
 """
 
 import argparse
@@ -109,13 +117,61 @@ class FusedOpCrossEntropy(MaskedCrossEntropy):
         return ops.categorical_crossentropy(labels, logits, from_logits=True)
 
 
+WARM_STEPS = 10  # real batches: steps left out of the timing
+
+
+def real_batches(batch, count):
+    """`(batches, element_spec)`: the first `count` training batches of
+    Multi30k as `keras-s2s train` builds them."""
+    import itertools
+
+    from bucketing import shipped_data  # benchmarks/ is on the path
+
+    from keras_s2s.datasets import make_seq2seq_dataset
+    from keras_s2s.training.trainer import _bucket_boundaries
+
+    ((en, de), _), (tok_en, tok_de) = shipped_data()
+    stream, _ = make_seq2seq_dataset(
+        en, de, tok_de, tok_en, batch_size=batch, max_source_length=100,
+        max_target_length=100, bucket_boundaries=_bucket_boundaries(100),
+        shuffle=True, seed=0, repeat=True)
+    return list(itertools.islice(stream, count)), stream.element_spec
+
+
+def time_fit(model, real):
+    """Seconds per step and real target tokens/s of `model.fit` over the
+    batches `real_batches` gave, after the first `WARM_STEPS`."""
+    import tensorflow as tf
+
+    batches, spec = real
+    times = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    data = tf.data.Dataset.from_generator(lambda: iter(batches),
+                                          output_signature=spec)
+    model.fit(data, epochs=1, verbose=0, callbacks=[Clock()])
+    timed = times[WARM_STEPS:]
+    tokens = sum(int(np.count_nonzero(y)) for _, y in batches[WARM_STEPS:])
+    return float(np.mean(timed)), tokens / float(np.sum(timed))
+
+
 def time_steps(build, batch, steps, jit_compile=False, policy="float32",
-               loss=MaskedCrossEntropy, optimizer=FusedAdam):
+               loss=MaskedCrossEntropy, optimizer=FusedAdam, real=None):
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
     model = build()
     model.compile(optimizer(1e-3, clipnorm=1.0),
                   loss(0.1), jit_compile=jit_compile)
+    if real is not None:
+        seconds, rate = time_fit(model, real)
+        keras.mixed_precision.set_global_policy("float32")
+        return model.count_params(), seconds, rate
     rng = np.random.default_rng(0)
     x = {"source": rng.integers(4, VOCAB, (batch, 16)).astype("int32"),
          "target_in": rng.integers(4, VOCAB, (batch, 17)).astype("int32")}
@@ -215,7 +271,12 @@ def main():
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS),
                         choices=list(VARIANTS))
+    parser.add_argument("--real-batches", type=int, default=0,
+                        help="time N steps of model.fit on Multi30k "
+                        "batches instead of one fixed random batch")
     args = parser.parse_args()
+    real = (real_batches(args.batch, args.real_batches + WARM_STEPS)
+            if args.real_batches > 0 else None)
     rows = []
     for name in args.variants:
         build, jit, policy = VARIANTS[name]
@@ -232,15 +293,21 @@ def main():
             optimizer = (keras.optimizers.Adam if name.startswith("plain")
                          or name.endswith("Keras Adam") else FusedAdam)
             rows.append((name, *time_steps(build, args.batch, args.steps,
-                                           jit, policy, loss, optimizer)))
+                                           jit, policy, loss, optimizer,
+                                           real)))
         except Exception as error:  # XLA may refuse an op on some builds
             rows.append((name, None, None, None))
             print(f"{name}: failed ({type(error).__name__}: "
                   f"{str(error).splitlines()[0][:120]})")
     base = next((r[3] for r in rows if r[0].startswith("plain") and r[3]),
                 None)
-    print(f"\nbatch {args.batch} x 17 target tokens, {args.steps} timed steps"
-          f" each, {os.cpu_count()} CPU cores")
+    if real is None:
+        print(f"\nbatch {args.batch} x 17 target tokens, {args.steps} timed "
+              f"steps each, {os.cpu_count()} CPU cores")
+    else:
+        print(f"\n{args.real_batches} Multi30k batches of {args.batch} "
+              f"(after {WARM_STEPS} untimed) through model.fit, "
+              f"{os.cpu_count()} CPU cores")
     print(f"{'model':<30}{'params':>12}{'s/step':>9}{'tok/s':>9}"
           f"{'sent/s':>9}{'vs baseline':>13}")
     for name, params, seconds, rate in rows:
