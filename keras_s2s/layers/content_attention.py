@@ -134,7 +134,7 @@ class ContentAttention(BaseAttention):
                     coverage = attention_utils.by_group(coverage, groups)
                 hidden = hidden + (ops.expand_dims(coverage, -1)
                                    * self.coverage_vector)
-            scores = ops.sum(ops.tanh(hidden) * self.score_vector, axis=-1)
+            scores = attention_utils.tanh_score(hidden, self.score_vector)
             return (scores if groups is None
                     else attention_utils.flat_groups(scores))
         if groups is None:

@@ -133,8 +133,8 @@ class LocationAttention(BaseAttention):
                 query_part = kernel_product(self, "query_kernel", query)
                 hidden = (ops.expand_dims(query_part, 1)
                           + self._position_term(src_len))
-                scores = scores + ops.sum(
-                    ops.tanh(hidden) * self.score_vector, axis=-1)
+                scores = scores + attention_utils.tanh_score(
+                    hidden, self.score_vector)
             return scores
         projected = kernel_product(self, "query_kernel", query)
         if groups is None:
@@ -149,7 +149,7 @@ class LocationAttention(BaseAttention):
             hidden = hidden + ops.matmul(features, self.alignment_kernel)
         if self.position_features:
             hidden = hidden + self._position_term(src_len)
-        return ops.sum(ops.tanh(hidden) * self.score_vector, axis=-1)
+        return attention_utils.tanh_score(hidden, self.score_vector)
 
     def get_config(self):
         config = super().get_config()
