@@ -195,12 +195,12 @@ def additive_score(keys, projected, score_vector):
     @ops.custom_gradient
     def score(keys, projected, score_vector):
         hidden = ops.tanh(keys + ops.expand_dims(projected, 1))
-        flat = ops.reshape(hidden, (-1, ops.shape(hidden)[-1]))
         scores = tanh_score(hidden, score_vector, tanh=False)
 
         def grad(*args, upstream=None):
             if upstream is None:
                 (upstream,) = args
+            flat = ops.reshape(hidden, (-1, ops.shape(hidden)[-1]))
             d_hidden = ops.expand_dims(upstream, -1) * score_vector
             d_pre = d_hidden * (1.0 - ops.square(hidden))
             d_projected = ops.squeeze(ops.matmul(

@@ -72,12 +72,12 @@ def smoothed_cross_entropy(y_true, logits, label_smoothing=0.0):
     least 1 / V (the identity of search's
     `keras_s2s.generation.blocked_top_k.logsumexp_from_best`, which reads
     one probability a row; here the whole softmax is kept for the
-    gradient, so it is not called). Only the labels' nonzero one-hot entries are written
-    (a scatter), not a [..., V] label tensor. Same values as TensorFlow's
-    fused `SoftmaxCrossEntropyWithLogits` against dense labels, in less
-    than half the time: loss and gradient at [64, 17, 8000] took 18-19
-    against 47-48 ms on a 2-core Intel Xeon (2026-12-07;
-    `benchmarks/train.py` times whole steps both ways).
+    gradient, so it is not called). Only the labels' nonzero one-hot
+    entries are written (a scatter), not a [..., V] label tensor. Same
+    values as TensorFlow's fused `SoftmaxCrossEntropyWithLogits` against
+    dense labels, in less than half the time: loss and gradient at
+    [64, 17, 8000] took 18-19 against 47-48 ms on a 2-core Intel Xeon
+    (2026-12-07; `benchmarks/train.py` times whole steps both ways).
 
     Args:
         y_true: int targets [...].
