@@ -128,7 +128,8 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
                 beam_size=DEFAULT_BEAM_SIZE, alpha=0.0, beta=0.0, num_return=None,
                 max_lengths=None, alignment_fn=None, source_mask=None,
                 return_alignments=False, no_repeat_ngram_size=0, pad_id=0,
-                memory=None, compact=True, settle=True, share_memory=False):
+                memory=None, compact=True, settle=True, share_memory=False,
+                first_step_apart=True):
     """Batched beam search over a step function, as a `keras.ops.while_loop`.
 
     Hypotheses are ranked by log P(Y|X) / lp(Y) + cp(X; Y), with the GNMT
@@ -189,6 +190,13 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
             order) instead of tiling it K times: less to copy when entries
             leave, for a step that reads it so
             (`Decoder.shares_beam_memory`).
+        first_step_apart: bool. Run the first step before the loop on one
+            row per entry (its K beams are one hypothesis), then tile its
+            logits and state to K: K times fewer rows in that step's
+            products, for a second copy of the step in the graph (and, in
+            a server, the step's kernels at one more set of shapes). False:
+            the loop runs every step, the first on K rows of which only
+            beam 0 is live. The results are the same either way.
 
     Returns:
         dict with `tokens` [B, N, max_length] int32 (with `end_id`, padded),
@@ -384,7 +392,8 @@ def beam_search(step_fn, initial_state, start_ids, end_id, max_length,
         scores=ops.zeros((batch, k), "float32"), coverage=coverage,
         alignments=alignments, results=results)
     steps = max_length
-    if not (_python_int(max_length) and max_length < 1):
+    if first_step_apart and not (_python_int(max_length)
+                                 and max_length < 1):
         # The first step runs before the loop, on one row per entry: its K
         # beams are the same hypothesis (only beam 0 is live), so the
         # other K-1 rows would compute the same logits and state. Entries

@@ -15,7 +15,7 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
            num_return=1, no_repeat_ngram_size=0, temperature=1.0, top_k=0, top_p=1.0,
            seed=None, max_lengths=None, alignment_fn=None, source_mask=None,
            return_alignments=False, pad_id=0, memory=None, compact=True,
-           settle=True, share_memory=False):
+           settle=True, share_memory=False, first_step_apart=True):
     """Decodes with `method` and returns n-best shaped results.
 
     Args:
@@ -51,6 +51,9 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
         share_memory: bool. Beam search passes `memory` with one row per
             entry, not per hypothesis (`beam_search`'s `share_memory`), for
             a step that reads it so (`Decoder.shares_beam_memory`).
+        first_step_apart: bool. Beam search runs its first step before the
+            loop on one row per entry (`beam_search`'s
+            `first_step_apart`); the same results either way.
 
     Returns:
         dict with `tokens` [B, N, max_length], `lengths` [B, N], `scores`
@@ -74,7 +77,7 @@ def search(step_fn, initial_state, start_ids, end_id, max_length,
                            source_mask=source_mask,
                            no_repeat_ngram_size=no_repeat_ngram_size,
                            settle=settle, share_memory=share_memory,
-                           **searched)
+                           first_step_apart=first_step_apart, **searched)
     if not (hasattr(num_return, "shape") or num_return == 1):
         raise ValueError(f"search: method={method!r} returns one hypothesis; "
                          f"got num_return={num_return}.")

@@ -21,7 +21,7 @@ SEARCH_OPTIONS = ("method", "max_length", "relative_max_length", "beam_size",
                   "temperature", "top_k", "top_p", "seed",
                   "return_alignments", "compact", "settle", "output_precision",
                   "shortlist", "recurrent_precision", "source_multiple",
-                  "kernel_layout")
+                  "kernel_layout", "first_step_apart")
 
 
 def _deserialize(obj):
@@ -385,7 +385,11 @@ class Seq2Seq(keras.Model):
                 `"out_in"`: lower-precision kernels held transposed and
                 multiplied with transpose_b, the same results, faster for
                 bfloat16 on CPUs with AMX; `keras-s2s export` picks it
-                there).
+                there), `first_step_apart` (default True: beam search runs
+                its first step before the loop on one row per sentence;
+                False: in the loop, on K rows, for a smaller graph and a
+                lower serving peak, the same results; `keras-s2s export`
+                picks False when the products are in bfloat16).
 
         Returns:
             dict of `tokens` [B, N, max_length], `lengths`, `scores`,

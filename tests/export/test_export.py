@@ -184,7 +184,9 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
     """`keras-s2s export` pads sources to a multiple of 8 and shrinks the
     batch in steps of 4 by default: on TF Serving's C++ path it answers as
     an export without either, for a batch whose sentences end at
-    different steps and a lone sentence, every signature."""
+    different steps and a lone sentence, every signature. So does one
+    whose beam searches run their first step in the loop (`--first-step
+    in-loop`), from a smaller graph."""
 
     from keras_s2s.cli import main
     from keras_s2s.export import predict_request
@@ -196,7 +198,8 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
     outs = {}
     for name, extra in (("plain", ["--source-multiple", "1",
                                    "--compact-multiple", "1"]),
-                        ("default", [])):
+                        ("default", []),
+                        ("in_loop", ["--first-step", "in-loop"])):
         # --no-check: both are loaded on the C++ path below.
         assert main(["export", str(path), "--out", str(tmp_path / name),
                      "--version", "1", "--no-check", *extra]) == 0
@@ -210,6 +213,13 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
     # auto).
     assert "recurrent cells in float32, kernels laid out in_out" \
         in outs["default"]
+    # float32 products: the first step apart (--first-step auto).
+    assert "runs its first step apart" in outs["default"]
+    assert "runs its first step in the loop" in outs["in_loop"]
+    graph_bytes = {name: (tmp_path / name / "1" / "saved_model.pb").stat()
+                   .st_size for name in outs}
+    assert graph_bytes["in_loop"] < 0.95 * graph_bytes["default"], \
+        graph_bytes
     texts = ["A red circle.", "Two blue squares and a green triangle.",
              "A big yellow star next to a small red circle on the left.",
              "Blue.", "A green square.", "Three red circles in a row.", ""]
@@ -221,7 +231,8 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
         report, answers[name] = run_serving_path(tmp_path / name / "1",
                                                  requests)
         assert report["loaded"] and report["warmup_records"] >= 1, report
-    for plain, padded in zip(answers["plain"], answers["default"]):
+    for plain, padded in (pair for other in ("default", "in_loop")
+                          for pair in zip(answers["plain"], answers[other])):
         assert sorted(plain) == sorted(padded)
         for alias in plain:
             if plain[alias].dtype == object:

@@ -57,6 +57,17 @@ def test_kernel_layout_flag_defaults_to_auto():
         build_parser().parse_args(base + ["--kernel-layout", "ba"])
 
 
+def test_first_step_flag_defaults_to_auto():
+    from keras_s2s.cli import build_parser
+
+    base = ["export", "bilstm_attn_mt", "--out", "x"]
+    assert build_parser().parse_args(base).first_step == "auto"
+    assert build_parser().parse_args(
+        base + ["--first-step", "in-loop"]).first_step == "in-loop"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(base + ["--first-step", "first"])
+
+
 def test_signatures_default_to_all_three_and_keep_their_order():
     assert ExportSettings.for_model(model_with()).signatures == (
         "serving_default", "nbest", "nbest_options_unbatched")

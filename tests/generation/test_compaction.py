@@ -118,3 +118,42 @@ def test_a_model_searches_the_same_with_and_without_compaction(method,
             np.testing.assert_allclose(np.asarray(compacted[name]),
                                        np.asarray(fixed[name]), atol=1e-5,
                                        err_msg=name)
+
+
+def test_the_first_beam_step_runs_in_the_loop_with_the_same_results():
+    limits = ops.convert_to_tensor([0, 2, 4], "int32")
+    start = ops.full((3,), 2, "int32")
+    state = ops.zeros((3,), "int32")
+    results = {}
+    for apart, first_rows in ((True, 3), (False, 6)):
+        rows = []
+        results[apart] = beam_search(recording_step(rows), state, start, END,
+                                     8, beam_size=2, settle=False,
+                                     memory=limits, first_step_apart=apart)
+        # Apart: one row an entry; in the loop: its K beams.
+        assert rows == [first_rows, 6, 4, 4, 2, 2]
+    for name, value in results[True].items():
+        np.testing.assert_array_equal(np.asarray(value),
+                                      np.asarray(results[False][name]),
+                                      err_msg=name)
+
+
+@pytest.mark.parametrize("options", [
+    {"beam_size": 3, "settle": "best"},
+    {"beam_size": 3, "alpha": 0.6, "beta": 0.2, "num_return": 2,
+     "return_alignments": True, "compact": 2},
+])
+def test_a_model_searches_the_same_with_its_first_step_in_the_loop(options):
+    model = tiny_model()
+    common = dict(method="beam", max_length=7, relative_max_length=(1.0, 0),
+                  **options)
+    apart = model.search(SRC, **common)
+    graph = tf.function(
+        lambda s: model.search(s, first_step_apart=False, **common))
+    for in_loop in (model.search(SRC, first_step_apart=False, **common),
+                    graph(tf.constant(SRC))):
+        assert sorted(in_loop) == sorted(apart)
+        for name in apart:
+            np.testing.assert_allclose(np.asarray(in_loop[name]),
+                                       np.asarray(apart[name]), atol=1e-5,
+                                       err_msg=name)
