@@ -4,7 +4,6 @@ import argparse
 import sys
 
 from keras_s2s.generation.search_defaults import DEFAULT_BEAM_SIZE
-from keras_s2s.training.precision import FIRST_STEP_CHOICES
 from keras_s2s.training.precision import KERNEL_LAYOUT_CHOICES
 
 
@@ -48,7 +47,6 @@ def _export(args):
     from keras_s2s.export import export_saved_model
 
     model = _load_model(args.model)
-    from keras_s2s.training.precision import resolve_first_step
     from keras_s2s.training.precision import resolve_kernel_layout
     from keras_s2s.training.precision import resolve_precision
 
@@ -71,7 +69,7 @@ def _export(args):
     model.generation_config["compact"] = args.compact_multiple
     if args.settle is not None:
         model.generation_config["settle"] = _settle(args.settle)
-    first_apart = resolve_first_step(args.first_step, (precision, recurrent))
+    first_apart = args.first_step == "apart"
     if not first_apart:
         model.generation_config["first_step_apart"] = False
     settings = ExportSettings.for_model(
@@ -426,14 +424,13 @@ def build_parser():
         "--settle", choices=("exact", "best"), default=None,
         help=SETTLE_HELP)
     export.add_argument(
-        "--first-step", choices=FIRST_STEP_CHOICES, default="auto",
-        help="where beam search runs its first step: apart (before the "
-        "loop, on one row per sentence) or in-loop (on K rows; one copy of "
-        "the step in the graph). The same outputs; auto (default) picks "
-        "in-loop where the output layer and cells multiply in bfloat16 on "
-        "a CPU with AMX: there the shipped translator's serving peak went "
-        "from about 539 to 525 MB, one sentence as fast, batches of 32 "
-        "about 3%% slower")
+        "--first-step", choices=("apart", "in-loop"), default="apart",
+        help="where beam search runs its first step: apart (the default; "
+        "before the loop, on one row per sentence) or in-loop (on K rows; "
+        "one copy of the step in the graph). The same outputs; in-loop "
+        "lowers the serving peak: the shipped translator's, with bfloat16 "
+        "products on a CPU with AMX, from about 539 to 524 MB, batches of "
+        "32 about 3%% slower, one sentence as fast (README)")
     export.add_argument(
         "--no-check", action="store_true",
         help="put the export in place without loading it on TF Serving's "

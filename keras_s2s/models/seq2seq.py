@@ -388,8 +388,8 @@ class Seq2Seq(keras.Model):
                 there), `first_step_apart` (default True: beam search runs
                 its first step before the loop on one row per sentence;
                 False: in the loop, on K rows, for a smaller graph and a
-                lower serving peak, the same results; `keras-s2s export`
-                picks False when the products are in bfloat16).
+                lower serving peak, the same results: `keras-s2s export
+                --first-step in-loop`).
 
         Returns:
             dict of `tokens` [B, N, max_length], `lengths`, `scores`,

@@ -88,23 +88,3 @@ def resolve_kernel_layout(choice="auto", precisions=(),
         return "out_in"
     return "in_out"
 
-
-FIRST_STEP_CHOICES = ("auto", "apart", "in-loop")
-
-
-def resolve_first_step(choice="auto", precisions=(), cpuinfo="/proc/cpuinfo"):
-    """Beam search's `first_step_apart` for `choice`, one of
-    `FIRST_STEP_CHOICES` (the export's `--first-step`). `"auto"` is False
-    (the first step in the loop) where every one of `precisions` (the
-    output layer's, the recurrent cells') is bfloat16 and the CPU has AMX
-    (`amx_bf16`): there the step's products take as long on K rows as on
-    one (they are bound by reading the kernels), and the step's second copy
-    only adds to a server's memory. True elsewhere: in float32 the first
-    step on one row per sentence was measured faster for one sentence."""
-    if choice not in FIRST_STEP_CHOICES:
-        raise ValueError(f"Unknown first step {choice!r}; valid ones are "
-                         f"{', '.join(FIRST_STEP_CHOICES)}.")
-    if choice != "auto":
-        return choice == "apart"
-    return not (precisions and all(p == "bfloat16" for p in precisions)
-                and "amx_bf16" in cpu_flags(cpuinfo))

@@ -213,7 +213,6 @@ def test_cli_export_pads_sources_and_compacts_in_steps_same_answers(
     # auto).
     assert "recurrent cells in float32, kernels laid out in_out" \
         in outs["default"]
-    # float32 products: the first step apart (--first-step auto).
     assert "runs its first step apart" in outs["default"]
     assert "runs its first step in the loop" in outs["in_loop"]
     graph_bytes = {name: (tmp_path / name / "1" / "saved_model.pb").stat()

@@ -57,11 +57,11 @@ def test_kernel_layout_flag_defaults_to_auto():
         build_parser().parse_args(base + ["--kernel-layout", "ba"])
 
 
-def test_first_step_flag_defaults_to_auto():
+def test_first_step_flag_defaults_to_apart():
     from keras_s2s.cli import build_parser
 
     base = ["export", "bilstm_attn_mt", "--out", "x"]
-    assert build_parser().parse_args(base).first_step == "auto"
+    assert build_parser().parse_args(base).first_step == "apart"
     assert build_parser().parse_args(
         base + ["--first-step", "in-loop"]).first_step == "in-loop"
     with pytest.raises(SystemExit):

@@ -85,28 +85,3 @@ def test_explicit_kernel_layouts_and_a_bad_one(tmp_path):
                                          "out_in"):
         resolve_kernel_layout("transposed")
 
-
-@pytest.mark.parametrize("flags, precisions, apart", [
-    ("amx_tile amx_bf16 avx512_bf16", ("bfloat16", "bfloat16"), False),
-    ("amx_tile amx_bf16 avx512_bf16", ("bfloat16", "float32"), True),
-    ("amx_tile amx_bf16 avx512_bf16", ("float32", "float32"), True),
-    ("avx512f avx512_bf16", ("bfloat16", "bfloat16"), True),
-    ("amx_tile amx_bf16", (), True),
-])
-def test_first_step_auto_runs_in_the_loop_for_bfloat16_on_amx(
-        tmp_path, flags, precisions, apart):
-    from keras_s2s.training.precision import resolve_first_step
-
-    assert resolve_first_step("auto", precisions,
-                              cpuinfo(tmp_path, flags)) is apart
-
-
-def test_explicit_first_steps_and_a_bad_one(tmp_path):
-    from keras_s2s.training.precision import resolve_first_step
-
-    amx = cpuinfo(tmp_path, "amx_bf16")
-    assert resolve_first_step("apart", ("bfloat16", "bfloat16"), amx) is True
-    assert resolve_first_step("in-loop", (), cpuinfo(tmp_path, "")) is False
-    with pytest.raises(ValueError, match="valid ones are auto, apart, "
-                                         "in-loop"):
-        resolve_first_step("before")
