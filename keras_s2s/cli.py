@@ -429,8 +429,8 @@ def build_parser():
         "before the loop, on one row per sentence) or in-loop (on K rows; "
         "one copy of the step in the graph). The same outputs; in-loop "
         "lowers the serving peak: the shipped translator's, with bfloat16 "
-        "products on a CPU with AMX, from about 539 to 524 MB, batches of "
-        "32 about 3%% slower, one sentence as fast (README)")
+        "products on a CPU with AMX, from about 537 to 525 MB, batches of "
+        "32 about 7%% slower, one sentence as fast (README)")
     export.add_argument(
         "--no-check", action="store_true",
         help="put the export in place without loading it on TF Serving's "

@@ -87,4 +87,3 @@ def resolve_kernel_layout(choice="auto", precisions=(),
     if "bfloat16" in precisions and "amx_bf16" in cpu_flags(cpuinfo):
         return "out_in"
     return "in_out"
-

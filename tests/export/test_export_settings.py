@@ -46,26 +46,21 @@ def test_the_cli_passes_search_through():
             ["export", "bilstm_attn_mt", "--out", "x", "--search", "sample"])
 
 
-def test_kernel_layout_flag_defaults_to_auto():
+@pytest.mark.parametrize("flag, default, other, bad", [
+    ("--kernel-layout", "auto", "out_in", "ba"),
+    ("--first-step", "apart", "in-loop", "first"),
+])
+def test_export_flag_defaults_choices_and_a_bad_one(flag, default, other,
+                                                    bad):
     from keras_s2s.cli import build_parser
 
     base = ["export", "bilstm_attn_mt", "--out", "x"]
-    assert build_parser().parse_args(base).kernel_layout == "auto"
-    assert build_parser().parse_args(
-        base + ["--kernel-layout", "out_in"]).kernel_layout == "out_in"
+    name = flag[2:].replace("-", "_")
+    assert getattr(build_parser().parse_args(base), name) == default
+    assert getattr(build_parser().parse_args(base + [flag, other]),
+                   name) == other
     with pytest.raises(SystemExit):
-        build_parser().parse_args(base + ["--kernel-layout", "ba"])
-
-
-def test_first_step_flag_defaults_to_apart():
-    from keras_s2s.cli import build_parser
-
-    base = ["export", "bilstm_attn_mt", "--out", "x"]
-    assert build_parser().parse_args(base).first_step == "apart"
-    assert build_parser().parse_args(
-        base + ["--first-step", "in-loop"]).first_step == "in-loop"
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(base + ["--first-step", "first"])
+        build_parser().parse_args(base + [flag, bad])
 
 
 def test_signatures_default_to_all_three_and_keep_their_order():

@@ -84,4 +84,3 @@ def test_explicit_kernel_layouts_and_a_bad_one(tmp_path):
     with pytest.raises(ValueError, match="valid ones are auto, in_out, "
                                          "out_in"):
         resolve_kernel_layout("transposed")
-
