@@ -15,7 +15,10 @@ quality, is compared), then measures on test_2016_flickr:
   tensorflow and tensorflow_text (`benchmarks/serve_savedmodel.py`), and
   the same requests on TF Serving's C++ path (`benchmarks/serve_cpp.py`:
   `LoadSavedModel` and `Session::Run` in a C++ process, as the model
-  server runs them, without its gRPC/REST front end). Both beam searches
+  server runs them, without its gRPC/REST front end), and both peaks
+  again with glibc's malloc arenas capped (`MALLOC_ARENA_MAX=2` for the
+  peer's beam run and our C++ one: a setting of the server's environment,
+  the same on both sides). Both beam searches
   stop a sentence once its best hypothesis has finished, the peer's rule
   (`keras-s2s export --settle best`); a row gives ours with the exact
   stop too. Every export is written before anything is timed, then
@@ -52,6 +55,9 @@ RAW_TEST = SHARED / "data" / "multi30k" / "test_2016_flickr.en.gz"
 # A word, a punctuation mark or the peer's <unk>: how output lengths are
 # counted.
 WORD = re.compile(r"<unk>|\w+|[^\w\s]")
+# glibc's malloc keeps up to 8 arenas per core for a multi-threaded process;
+# a server can cap them (both sides get the same cap in the rows that say so).
+ARENAS = {"MALLOC_ARENA_MAX": "2"}
 BIN = pathlib.Path(sys.executable).parent
 
 
@@ -151,11 +157,11 @@ def train_peer(venv, work, data, steps):
     return checkpoint, sentences / (reports[-1][1] - reports[0][1])
 
 
-def decode_peer(venv, work, data, checkpoint, beam, n):
+def decode_peer(venv, work, data, checkpoint, beam, n, env=None):
     source = work / "test.tok.en"
     lines = (data / "test_2016_flickr.lc.norm.tok.en").read_text()
     source.write_text("".join(lines.splitlines(keepends=True)[:n]))
-    env = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}
+    env = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1", **(env or {})}
     text, peak, _ = run(
         [venv / "bin" / "onmt_translate", "-model", checkpoint, "-src",
          source, "-output", work / f"out.beam{beam}.de", "-beam_size", beam,
@@ -234,13 +240,13 @@ def decode_ours(work, saved_model, n, latency_n, output=None):
     return result
 
 
-def decode_ours_cpp(work, saved_model, n, latency_n, extra=()):
+def decode_ours_cpp(work, saved_model, n, latency_n, extra=(), env=None):
     """The same requests on TF Serving's C++ path (`serve_cpp.py`): the
     harness's own Session::Run times and its process's peak memory."""
     text, _, _ = run(
         [sys.executable, ROOT / "benchmarks" / "serve_cpp.py",
          saved_model, RAW_TEST, "--sentences", n, "--latency-n", latency_n,
-         *extra], log_to=work / "serve_cpp.log")
+         *extra], env=env, log_to=work / "serve_cpp.log")
     return json.loads(text.strip().splitlines()[-1])
 
 
@@ -275,7 +281,10 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
         greedy, _ = decode_peer(venv, work, data, checkpoint, 1,
                                 args.sentences)
         median, p90 = latency_peer(venv, work, checkpoint, args.latency_n)
+        _, capped = decode_peer(venv, work, data, checkpoint, 5,
+                                args.sentences, env=ARENAS)
         return {"peer beam": beam, "peer peak": peak, "peer greedy": greedy,
+                "peer capped peak": capped,
                 "peer median": median, "peer p90": p90,
                 "peer words": output_words(work / "out.beam5.de")}
 
@@ -292,6 +301,7 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
         cpp_all = decode_ours_cpp(work, exports["beam"], n, 1,
                                   ["--all-op-libraries"])
         slim = decode_ours_cpp(work, exports["slim"], n, 1)
+        capped = decode_ours_cpp(work, exports["beam"], n, 1, env=ARENAS)
         return {"beam": beam["sentences_per_s"],
                 "median": beam["latency_median_ms"],
                 "p90": beam["latency_p90_ms"], "peak": beam["peak_mb"],
@@ -301,6 +311,7 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
                 "cpp median": cpp["latency_median_ms"],
                 "cpp peak": cpp["peak_mb"], "cpp all peak": cpp_all["peak_mb"],
                 "slim peak": slim["peak_mb"],
+                "cpp capped peak": capped["peak_mb"],
                 "words": output_words(work / "ours.beam5.de")}
 
     sides = (peer, ours) if peer_first else (ours, peer)
@@ -375,6 +386,8 @@ def decode_rows(args, work, venv, data, checkpoint):
             "peer peak", "cpp all peak", False),
         row("  the same, export --signatures serving_default", "peer peak",
             "slim peak", False),
+        row("  the same (default export), both with MALLOC_ARENA_MAX=2",
+            "peer capped peak", "cpp capped peak", False),
     ]
 
 
