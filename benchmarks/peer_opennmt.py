@@ -301,6 +301,7 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
         cpp_all = decode_ours_cpp(work, exports["beam"], n, 1,
                                   ["--all-op-libraries"])
         slim = decode_ours_cpp(work, exports["slim"], n, 1)
+        # Like the two peaks above it: the batches, then one sentence alone.
         capped = decode_ours_cpp(work, exports["beam"], n, 1, env=ARENAS)
         return {"beam": beam["sentences_per_s"],
                 "median": beam["latency_median_ms"],
