@@ -387,7 +387,7 @@ def decode_rows(args, work, venv, data, checkpoint):
             "peer peak", "cpp all peak", False),
         row("  the same, export --signatures serving_default", "peer peak",
             "slim peak", False),
-        row("  the same (default export), both with MALLOC_ARENA_MAX=2",
+        row("  the same (all signatures), both with MALLOC_ARENA_MAX=2",
             "peer capped peak", "cpp capped peak", False),
     ]
 
