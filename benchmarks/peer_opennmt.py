@@ -18,7 +18,9 @@ quality, is compared), then measures on test_2016_flickr:
   server runs them, without its gRPC/REST front end), and both peaks
   again with glibc's malloc arenas capped (`MALLOC_ARENA_MAX=2` for the
   peer's beam run and our C++ one: a setting of the server's environment,
-  the same on both sides). Both beam searches
+  the same on both sides), and ours once more with TensorFlow's own
+  allocator for host memory (`TF_CPU_ALLOCATOR_USE_BFC=true`, against the
+  peer's peak at its defaults: torch has no such setting). Both beam searches
   stop a sentence once its best hypothesis has finished, the peer's rule
   (`keras-s2s export --settle best`); a row gives ours with the exact
   stop too. Every export is written before anything is timed, then
@@ -58,6 +60,9 @@ WORD = re.compile(r"<unk>|\w+|[^\w\s]")
 # glibc's malloc keeps up to 8 arenas per core for a multi-threaded process;
 # a server can cap them (both sides get the same cap in the rows that say so).
 ARENAS = {"MALLOC_ARENA_MAX": "2"}
+# TensorFlow's own best-fit allocator for host memory in place of malloc: a
+# setting of a TensorFlow server's environment (the peer has no such switch).
+TF_BFC = {"TF_CPU_ALLOCATOR_USE_BFC": "true"}
 BIN = pathlib.Path(sys.executable).parent
 
 
@@ -303,6 +308,7 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
         slim = decode_ours_cpp(work, exports["slim"], n, 1)
         # Like the two peaks above it: the batches, then one sentence alone.
         capped = decode_ours_cpp(work, exports["beam"], n, 1, env=ARENAS)
+        bfc = decode_ours_cpp(work, exports["beam"], n, 1, env=TF_BFC)
         return {"beam": beam["sentences_per_s"],
                 "median": beam["latency_median_ms"],
                 "p90": beam["latency_p90_ms"], "peak": beam["peak_mb"],
@@ -313,6 +319,7 @@ def decode_round(args, work, venv, data, checkpoint, exports, peer_first):
                 "cpp peak": cpp["peak_mb"], "cpp all peak": cpp_all["peak_mb"],
                 "slim peak": slim["peak_mb"],
                 "cpp capped peak": capped["peak_mb"],
+                "cpp bfc peak": bfc["peak_mb"],
                 "words": output_words(work / "ours.beam5.de")}
 
     sides = (peer, ours) if peer_first else (ours, peer)
@@ -389,6 +396,9 @@ def decode_rows(args, work, venv, data, checkpoint):
             "slim peak", False),
         row("  the same (all signatures), both with MALLOC_ARENA_MAX=2",
             "peer capped peak", "cpp capped peak", False),
+        row("  the same (all signatures), ours with "
+            "TF_CPU_ALLOCATOR_USE_BFC=true", "peer peak", "cpp bfc peak",
+            False),
     ]
 
 
