@@ -6,9 +6,11 @@ the products of `bilstm_attn_mt`'s decoding and training steps, `x [m, K]
 `--rounds` rounds, each side in a fresh process of its own:
 
 - TensorFlow: `--calls` products in one `tf.while_loop` of a
-  `tf.function` (so neither Python dispatch nor Grappler's merging of
-  identical products enters the time), the kernel a variable, as an
-  export holds it; with TensorFlow's default oneDNN setting, or what
+  `tf.function`, so Python dispatch stays out of the time; each
+  iteration scales `x` by a constant first (one element-wise pass over
+  [m, K], small next to the product), so that Grappler cannot merge
+  identical products into one. The kernel is a variable, as an export
+  holds it; oneDNN is on or off as TensorFlow's default or
   `TF_ENABLE_ONEDNN_OPTS` in the environment says.
 - torch: `--calls` products `x @ w` in a Python loop (as OpenNMT-py calls
   them), `torch.set_num_threads(--threads)`, in the peer's environment
